@@ -1,0 +1,82 @@
+"""HTTP adapter of the scoring service: ``gunicorn 'api:create_app()'``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api.config import ENV_PREFIX, Config
+from api.errors import handle_exception
+from api.schemas import Limits, make_request_schemas
+from model.errors import BotlensError
+from model.scoring import Scorer
+
+log = logging.getLogger(__name__)
+EXTENSION = "botlens"
+
+
+@dataclass
+class ServiceState:
+    """Per-process resources: the loaded model (or why it is not loaded) and request schemas."""
+
+    scorer: Scorer | None
+    load_error: str | None
+    limits: Limits
+    request_schema: Any
+    batch_schema: Any
+
+
+class BotlensApi(Api):
+    """flask-smorest Api whose HTTP errors use the service's problem+json envelope."""
+
+    # Error responses are documented per view as problem+json, not as flask-smorest's default envelope.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return handle_exception(error)
+
+
+def load_scorer(model_path: str, card_path: str) -> tuple[Scorer | None, str | None]:
+    """Loads the model once; a failure is logged and reported, never raised (readiness stays 503)."""
+    try:
+        scorer = Scorer.load(model_path, card_path)
+    except (BotlensError, OSError, ValueError, KeyError) as exc:
+        log.error("model not loaded: %s", exc)
+        return None, str(exc)
+    log.info("model %s loaded from %s", scorer.version, model_path)
+    return scorer, None
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Builds the Flask app.
+
+    Args:
+        overrides: Config keys that win over ``Config`` and ``BOTLENS_*`` environment variables.
+    """
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if overrides:
+        app.config.update(overrides)
+
+    limits = Limits(
+        posts=int(app.config["MAX_POSTS"]), batch=int(app.config["MAX_BATCH"]),
+        text_length=int(app.config["MAX_TEXT_LENGTH"]), string_length=int(app.config["MAX_STRING_LENGTH"]),
+        list_length=int(app.config["MAX_LIST_LENGTH"]),
+    )
+    _, request_schema, batch_schema = make_request_schemas(limits)
+    scorer, error = load_scorer(app.config["MODEL_PATH"], app.config["MODEL_CARD_PATH"])
+    app.extensions[EXTENSION] = ServiceState(scorer, error, limits, request_schema(), batch_schema())
+
+    api = BotlensApi(app)
+    from api import spec, views
+
+    spec.register_fields(api)
+    api.register_blueprint(views.blp)
+    app.register_error_handler(Exception, handle_exception)
+    return app

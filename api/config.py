@@ -1,0 +1,36 @@
+"""Service configuration: defaults here, overridden by ``BOTLENS_<KEY>`` environment variables at app creation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD
+
+ENV_PREFIX = "BOTLENS"
+
+
+class Config:
+    """Every key can be set as ``BOTLENS_<KEY>`` (values are parsed as JSON when they can be)."""
+
+    # Model artifact (joblib) and the model card that records its sha256; the service loads nothing else.
+    MODEL_PATH: str = str(DEFAULT_ARTIFACT)
+    MODEL_CARD_PATH: str = str(DEFAULT_CARD)
+    # Committed OpenAPI document served at /openapi.yaml.
+    OPENAPI_PATH: str = str(Path(__file__).resolve().parent.parent / "openapi.yaml")
+    # Largest request body in bytes (413 above it): a full batch of profile-only accounts or about
+    # 100 accounts of 200 posts.
+    MAX_CONTENT_LENGTH: int = 32 * 1024 * 1024
+    # Posts per account, accounts per batch, characters per text (post text, bio) and per other string,
+    # items per list (hashtags, mentions, urls of one post). Above each: 422 naming the field.
+    MAX_POSTS: int = 1000
+    MAX_BATCH: int = 1000
+    MAX_TEXT_LENGTH: int = 10_000
+    MAX_STRING_LENGTH: int = 1_000
+    MAX_LIST_LENGTH: int = 200
+    # Features reported per class in explanations.
+    TOP_FEATURES: int = 5
+    # flask-smorest: metadata of the generated spec (no docs UI routes are registered).
+    API_TITLE: str = "botlens account-integrity scoring"
+    API_VERSION: str = "1.0.0"
+    OPENAPI_VERSION: str = "3.0.3"
+    JSON_SORT_KEYS: bool = False

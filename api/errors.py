@@ -1,0 +1,111 @@
+"""One error envelope (RFC 9457 problem+json) and one table from domain errors to HTTP statuses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+import orjson
+from flask import Response
+from werkzeug.exceptions import HTTPException
+
+from model.errors import ArtifactError, BotlensError, InvalidRecordError, ModelNotLoadedError
+
+log = logging.getLogger(__name__)
+PROBLEM_MIME = "application/problem+json"
+
+
+class RequestValidationError(Exception):
+    """The request body does not match the schema; ``errors`` maps field paths to messages."""
+
+    def __init__(self, errors: Mapping[str, list[str]], detail: str = "The request body does not match the schema.") -> None:
+        super().__init__(detail)
+        self.errors = dict(errors)
+        self.detail = detail
+
+
+class UnsupportedMediaType(Exception):
+    """The body is not JSON."""
+
+
+class MalformedJSON(Exception):
+    """The body is not parseable JSON."""
+
+
+# Domain and request errors -> (status, problem slug, title). The one place statuses are chosen.
+STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
+    MalformedJSON: (400, "malformed-json", "Malformed JSON"),
+    UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported Media Type"),
+    RequestValidationError: (422, "validation-error", "Validation Error"),
+    InvalidRecordError: (422, "validation-error", "Validation Error"),
+    ModelNotLoadedError: (503, "model-not-loaded", "Model Not Loaded"),
+    ArtifactError: (503, "model-not-loaded", "Model Not Loaded"),
+}
+
+
+def problem_type(slug: str) -> str:
+    """URI naming a problem type (documented in the README's error table)."""
+    return f"urn:botlens:problem:{slug}"
+
+
+def problem(status: int, slug: str, title: str, detail: str, errors: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    """A problem details object."""
+    body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = dict(errors)
+    return body
+
+
+def problem_response(body: Mapping[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    """Serialises a problem object with the problem+json media type."""
+    return Response(orjson.dumps(body), status=body["status"], mimetype=PROBLEM_MIME, headers=dict(headers or {}))
+
+
+def problem_for_exception(exc: Exception) -> dict[str, Any]:
+    """Maps any exception to a problem object; unknown ones become a 500 that leaks nothing."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_TABLE:
+            status, slug, title = STATUS_TABLE[cls]
+            errors = getattr(exc, "errors", None)
+            if isinstance(exc, InvalidRecordError) and exc.field:
+                errors = {exc.field: [str(exc)]}
+            detail = getattr(exc, "detail", None) or str(exc) or title
+            return problem(status, slug, title, detail, errors)
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        slug = (exc.name or "error").lower().replace(" ", "-")
+        return problem(status, slug, exc.name or "Error", exc.description or exc.name or "")
+    return problem(500, "internal-error", "Internal Server Error", "The server failed to handle the request; it was logged.")
+
+
+def handle_exception(exc: Exception) -> Response:
+    """The single error handler registered on the app."""
+    body = problem_for_exception(exc)
+    if body["status"] >= 500 and not isinstance(exc, (BotlensError, HTTPException)):
+        log.exception("unhandled error", exc_info=exc)
+    headers = {}
+    if isinstance(exc, HTTPException) and exc.code == 405:
+        allow = exc.get_headers()
+        headers = {k: v for k, v in allow if k.lower() == "allow"}
+    return problem_response(body, headers)
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Marshmallow's nested error dict to ``{"posts.3.created_at": ["..."]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix or "body"
+            for sub, msgs in flatten_messages(value, path).items():
+                out.setdefault(sub, []).extend(msgs)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out[prefix or "body"] = list(messages)
+    elif isinstance(messages, list):
+        for item in messages:
+            for sub, msgs in flatten_messages(item, prefix).items():
+                out.setdefault(sub, []).extend(msgs)
+    else:
+        out[prefix or "body"] = [str(messages)]
+    return out

@@ -1,0 +1,192 @@
+"""Thin views of the v1 contract: parse, validate, delegate to the model, serialise."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import orjson
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError
+
+from api import schemas
+from api.errors import (
+    PROBLEM_MIME, MalformedJSON, RequestValidationError, UnsupportedMediaType, flatten_messages, problem_for_exception,
+)
+from model.errors import InvalidRecordError, ModelNotLoadedError
+from model.records import format_timestamp
+from model.scoring import Scorer, ScoringInput, prepare
+
+blp = Blueprint("v1", __name__, description="Account-integrity scores")
+
+_PROBLEMS = {
+    400: "Malformed JSON.",
+    413: "Body larger than MAX_CONTENT_LENGTH.",
+    415: "Body is not application/json.",
+    422: "Body does not match the schema; `errors` names each field.",
+    503: "No model loaded.",
+}
+
+
+def problems(*statuses: int) -> Any:
+    """Documents the problem+json responses a view can give."""
+
+    def decorate(view: Any) -> Any:
+        for status in statuses:
+            view = blp.alt_response(status, schema=schemas.ProblemSchema, description=_PROBLEMS[status],
+                                    content_type=PROBLEM_MIME)(view)
+        return view
+
+    return decorate
+
+
+def _state() -> Any:
+    return current_app.extensions["botlens"]
+
+
+def _scorer() -> Scorer:
+    scorer = _state().scorer
+    if scorer is None:
+        raise ModelNotLoadedError("No model is loaded; see /health/ready.")
+    return scorer
+
+
+def _json_body() -> Any:
+    """The request body parsed with orjson; 415 unless JSON, 400 if malformed."""
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
+    raw = request.get_data(cache=False)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedJSON(f"The body is not valid JSON: {exc}") from exc
+
+
+def _load(schema: Schema, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise RequestValidationError({"body": ["Must be a JSON object."]})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise RequestValidationError(flatten_messages(exc.messages)) from exc
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status=status, mimetype="application/json")
+
+
+def _result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any], platform: str) -> dict[str, Any]:
+    return {
+        "account_id": item.account.id,
+        "platform": platform,
+        "model_version": scorer.version,
+        "observed_at": format_timestamp(item.as_of),
+        **scored,
+    }
+
+
+def _score(scorer: Scorer, items: list[ScoringInput]) -> list[dict[str, Any]]:
+    scored = scorer.score(items, top_k=int(current_app.config["TOP_FEATURES"]))
+    return [_result(scorer, item, s, item.account.platform) for item, s in zip(items, scored)]
+
+
+@blp.route("/v1/score")
+class ScoreView(MethodView):
+    """Score one account."""
+
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.ScoreRequestSchema}}})
+    @blp.response(200, schemas.ScoreResponseSchema)
+    @problems(400, 413, 415, 422, 503)
+    def post(self) -> Response:
+        """Scores one account for bot, troll and hijacked behaviour, with explanations."""
+        scorer = _scorer()
+        data = _load(_state().request_schema, _json_body())
+        item = prepare(data, now=time.time())
+        return _json(_score(scorer, [item])[0])
+
+
+
+@blp.route("/v1/score/batch")
+class BatchScoreView(MethodView):
+    """Score many accounts."""
+
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchRequestSchema}}})
+    @blp.response(200, schemas.BatchResponseSchema)
+    @problems(400, 413, 415, 422, 503)
+    def post(self) -> Response:
+        """Scores up to MAX_BATCH accounts; each slot holds its result or its own problem object."""
+        scorer = _scorer()
+        state = _state()
+        envelope = _load(state.batch_schema, _json_body())
+        now = time.time()
+        slots: list[Any] = [None] * len(envelope["accounts"])
+        valid: list[tuple[int, ScoringInput]] = []
+        for index, raw in enumerate(envelope["accounts"]):
+            try:
+                if not isinstance(raw, dict):
+                    raise RequestValidationError({"body": ["Must be a JSON object."]})
+                valid.append((index, prepare(_load(state.request_schema, raw), now=now)))
+            except (RequestValidationError, InvalidRecordError) as exc:
+                body = problem_for_exception(exc)
+                body["detail"] = f"Account {index}: {body['detail']}"
+                slots[index] = body
+        for (index, _), result in zip(valid, _score(scorer, [item for _, item in valid])):
+            slots[index] = result
+        return _json({"results": slots})
+
+
+
+@blp.route("/v1/model")
+class ModelView(MethodView):
+    """The loaded model's card."""
+
+    @blp.response(200, schemas.ModelCardSchema)
+    @problems(503)
+    def get(self) -> Response:
+        """Returns the model card: data, metrics, thresholds, features, library versions."""
+        scorer = _scorer()
+        card = dict(scorer.card)
+        card["version"] = scorer.version
+        card["classes"] = scorer.classes
+        card["thresholds"] = scorer.thresholds()
+        return _json(card)
+
+
+
+@blp.route("/health/live")
+class LiveView(MethodView):
+    """Liveness."""
+
+    @blp.response(200, schemas.HealthSchema)
+    def get(self) -> Response:
+        """Answers 200 while the process serves requests."""
+        return _json({"status": "live"})
+
+
+@blp.route("/health/ready")
+class ReadyView(MethodView):
+    """Readiness."""
+
+    @blp.response(200, schemas.HealthSchema)
+    @blp.alt_response(503, schema=schemas.HealthSchema, description="No model loaded.")
+    def get(self) -> Response:
+        """Answers 200 once a model is loaded, else 503 with the reason."""
+        state = _state()
+        if state.scorer is None:
+            return _json({"status": "not ready", "model_version": None, "detail": state.load_error or "no model"}, 503)
+        return _json({"status": "ready", "model_version": state.scorer.version})
+
+
+@blp.route("/openapi.yaml")
+class OpenAPIView(MethodView):
+    """The committed OpenAPI document."""
+
+    @blp.response(200, content_type="application/yaml", description="This document.")
+    def get(self) -> Response:
+        """Serves openapi.yaml as committed (a test keeps it equal to the code's spec)."""
+        text = Path(current_app.config["OPENAPI_PATH"]).read_bytes()
+        return Response(text, mimetype="application/yaml")

@@ -1,0 +1,1 @@
+"""Account-integrity model: records, features, training and scoring (no web framework here)."""

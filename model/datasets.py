@@ -1,0 +1,333 @@
+"""Adapters that turn the real labelled dumps in ``shared/data`` into request-shaped records.
+
+Each adapter yields :class:`LabelledAccount` objects whose ``request`` is exactly what a client would
+POST to ``/v1/score``, so training, evaluation and load tests exercise the same path as serving.
+What a dump lacks stays absent (never invented), except where noted per adapter.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+HUMAN, BOT, TROLL = "human", "bot", "troll"
+_HASHTAG = re.compile(r"(?<!\w)#(\w+)", re.UNICODE)
+_MENTION = re.compile(r"(?<!\w)@(\w{1,15})", re.UNICODE)
+_URL = re.compile(r"https?://\S+")
+_IRA_LANGS = {
+    "English": "en", "Russian": "ru", "German": "de", "Ukrainian": "uk", "Serbian": "sr", "Uzbek": "uz",
+    "Bulgarian": "bg", "Italian": "it", "Macedonian": "mk", "Arabic": "ar", "French": "fr", "Spanish": "es",
+    "Romanian": "ro", "Norwegian": "no", "Portuguese": "pt", "Dutch": "nl", "Farsi (Persian)": "fa",
+    "Swedish": "sv", "Vietnamese": "vi", "Catalan": "ca", "Estonian": "et", "Pushto": "ps", "Croatian": "hr",
+    "Turkish": "tr", "Finnish": "fi", "Albanian": "sq", "Japanese": "ja", "Polish": "pl", "Icelandic": "is",
+    "Tagalog (Filipino)": "tl", "Lithuanian": "lt", "Somali": "so", "Kurdish": "ku", "Latvian": "lv",
+    "Czech": "cs", "Slovak": "sk", "Indonesian": "id", "Hebrew": "he", "Malay": "ms", "Hungarian": "hu",
+    "Korean": "ko", "Hindi": "hi", "Slovenian": "sl", "Urdu": "ur", "Danish": "da", "Greek": "el", "Thai": "th",
+    "Simplified Chinese": "zh", "Gujarati": "gu",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledAccount:
+    """One real account from a dump, with its label and request-shaped body."""
+
+    dataset: str
+    key: str
+    label: str
+    group: str
+    request: dict[str, Any]
+
+
+def default_data_dir() -> Path:
+    """The shared data folder: ``BOTLENS_DATA_DIR`` if set, else ``../shared/data`` beside the checkout."""
+    env = os.environ.get("BOTLENS_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(float(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _twitter_time(text: Any) -> str | None:
+    """Twitter's ``Tue Jun 11 11:20:35 +0000 2013`` or ``YYYY-MM-DD HH:MM:SS`` (UTC) to RFC 3339."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip()
+    for fmt in ("%a %b %d %H:%M:%S %z %Y", "%Y-%m-%d %H:%M:%S", "%d-%m-%Y %H:%M"):
+        try:
+            dt = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return _iso(dt.timestamp())
+    return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+            return None
+        return max(0, int(float(value)))
+    except (TypeError, ValueError):
+        return None
+
+
+def _str(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value)
+
+
+def _flag(value: Any, blank_is_false: bool = False) -> bool | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return False if blank_is_false else None
+    text = str(value).strip().lower()
+    if text in {"1", "1.0", "true", "t", "yes"}:
+        return True
+    if text in {"0", "0.0", "false", "f", "no"}:
+        return False
+    return None
+
+
+def _entities(text: str | None) -> dict[str, list[str]]:
+    if not text:
+        return {"hashtags": [], "mentions": [], "urls": []}
+    return {
+        "hashtags": _HASHTAG.findall(text),
+        "mentions": _MENTION.findall(text),
+        "urls": _URL.findall(text),
+    }
+
+
+def _clean(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if v is not None}
+
+
+def _pd():
+    import pandas as pd  # Training-only dependency: serving never imports the adapters.
+
+    return pd
+
+
+def _epoch_seconds(column: Any) -> Any:
+    """UTC epoch seconds of a text column, whatever resolution pandas picks for datetimes."""
+    pd = _pd()
+    return (pd.to_datetime(column, utc=True) - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+
+
+def load_cresci2015(root: Path) -> Iterator[LabelledAccount]:
+    """Cresci 2015: Italian genuine accounts (human) vs bought fake followers (bot), with tweet texts.
+
+    Reply flags come from texts that start with a mention; hashtags, mentions and links from the text.
+    """
+    pd = _pd()
+    folder = root / "cresci-2015-mowghli"
+    users = pd.read_csv(folder / "count_master_ds1.csv", dtype={"uid": str})
+    tweets = pd.read_csv(folder / "tweets_recent500_per_user.csv.gz", dtype={"user_id": str, "tweet_id": str})
+    tweets["epoch"] = _epoch_seconds(tweets["created_at"])
+    by_user = {uid: frame for uid, frame in tweets.groupby("user_id", sort=False)}
+    for row in users.itertuples(index=False):
+        uid = str(row.uid)
+        label = HUMAN if row.Label == "Legitimate User" else BOT
+        posts = []
+        frame = by_user.get(uid)
+        if frame is not None:
+            for tid, epoch, rt, text in zip(frame["tweet_id"], frame["epoch"], frame["is_retweet_heuristic"], frame["text"]):
+                text = _str(text)
+                posts.append(_clean({
+                    "id": tid, "created_at": _iso(epoch), "text": text, "is_retweet": bool(rt),
+                    "is_reply": bool(text and text.startswith("@")), **_entities(text),
+                }))
+        account = _clean({
+            "id": uid, "screen_name": _str(getattr(row, "_5")), "name": _str(getattr(row, "Name")),
+            "followers_count": _int(row.NumberOfFollowers), "friends_count": _int(row.NumberOfFollowing),
+            "statuses_count": _int(row.NumberOfTweets),
+        })
+        yield LabelledAccount("cresci-2015", uid, label, label, {"account": account, "posts": posts})
+
+
+def _v11_profile(row: Any, blank_is_false: bool) -> dict[str, Any]:
+    return _clean({
+        "id": str(row["id"]), "screen_name": _str(row.get("screen_name")), "name": _str(row.get("name")),
+        "description": _str(row.get("description")) or ("" if blank_is_false else None),
+        "location": _str(row.get("location")), "url": _str(row.get("url")), "lang": _str(row.get("lang")),
+        "created_at": _twitter_time(row.get("created_at")),
+        "followers_count": _int(row.get("followers_count")), "friends_count": _int(row.get("friends_count")),
+        "statuses_count": _int(row.get("statuses_count")), "favourites_count": _int(row.get("favourites_count")),
+        "listed_count": _int(row.get("listed_count")),
+        "verified": _flag(row.get("verified"), blank_is_false),
+        "default_profile": _flag(row.get("default_profile"), blank_is_false),
+        "default_profile_image": _flag(row.get("default_profile_image"), blank_is_false),
+    })
+
+
+def load_cresci2017(root: Path) -> Iterator[LabelledAccount]:
+    """Cresci 2017 (partial): genuine accounts vs social/traditional spambots, a 1-in-50 tweet sample.
+
+    The sample keeps entity counts, not entities: hashtags, mentions and links are represented by
+    placeholder tokens unique to each post (counts right, concentration unknowable), links by bare
+    Twitter wrapper links (which carry no domain). Profiles exist
+    for genuine accounts and social spambots #1 only; in those dumps a blank flag means false.
+    """
+    pd = _pd()
+    folder = root / "cresci-2017-partial"
+    profiles: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+    for name, group in (("users_genuine_accounts.csv.gz", "genuine_accounts"), ("users_social_spambots_1.csv.gz", "social_spambots_1")):
+        frame = pd.read_csv(folder / name, dtype={"id": str}, keep_default_na=False, na_values=[""])
+        for row in frame.to_dict("records"):
+            crawled = row.get("crawled_at")
+            observed = _twitter_time(crawled) if isinstance(crawled, str) else None
+            profiles[str(row["id"])] = (group, _v11_profile(row, blank_is_false=True), observed)
+    tweets = pd.read_csv(folder / "tweets_1in50_sample.csv.gz", dtype={"user_id": str})
+    tweets = tweets[tweets["user_id"].notna() & (tweets["user_id"] != "") & tweets["created_at_utc"].notna()]
+    groups: dict[str, str] = {}
+    posts_by_user: dict[str, list[dict[str, Any]]] = {}
+    for uid, frame in tweets.groupby("user_id", sort=False):
+        groups[uid] = str(frame["group"].iloc[0])
+        posts = []
+        for i, row in enumerate(frame.itertuples(index=False)):
+            posts.append(_clean({
+                "created_at": row.created_at_utc, "source": _str(row.source_client),
+                "is_reply": bool(_flag(row.is_reply)), "is_retweet": bool(_flag(row.is_retweet)),
+                "hashtags": [f"_h{i}_{j}" for j in range(_int(row.num_hashtags) or 0)],
+                "mentions": [f"_m{i}_{j}" for j in range(_int(row.num_mentions) or 0)],
+                "urls": ["https://t.co/"] * (_int(row.num_urls) or 0),
+            }))
+        posts_by_user[uid] = posts
+    for uid in sorted(set(profiles) | set(posts_by_user)):
+        group, account, observed = profiles.get(uid, (groups.get(uid, ""), {"id": uid}, None))
+        label = HUMAN if group == "genuine_accounts" else BOT
+        request: dict[str, Any] = {"account": account, "posts": posts_by_user.get(uid, [])}
+        if observed:
+            request["observed_at"] = observed
+        yield LabelledAccount("cresci-2017", uid, label, group, request)
+
+
+def load_kaggle2017(root: Path) -> Iterator[LabelledAccount]:
+    """Bots from bot lists vs notable humans (2017): full v1.1 profiles and the latest status."""
+    pd = _pd()
+    frame = pd.read_csv(root / "kaggle-bots-nonbots-2017" / "accounts_with_latest_status.csv", dtype={"user_id": str})
+    for row in frame.to_dict("records"):
+        row = {**row, "id": row["user_id"]}
+        account = _v11_profile(row, blank_is_false=False)
+        posts = []
+        created = _twitter_time(row.get("status_created_at"))
+        if created:
+            text = _str(row.get("status_text"))
+            posts.append(_clean({
+                "created_at": created, "text": text, "source": _str(row.get("status_source_client")),
+                "lang": _str(row.get("status_lang")), "is_retweet": bool(_flag(row.get("status_is_retweet"))),
+                "is_reply": bool(_flag(row.get("status_is_reply"))), "is_quote": bool(_flag(row.get("status_is_quote"))),
+                **_entities(text),
+            }))
+        label = BOT if row["label"] == "bot" else HUMAN
+        request: dict[str, Any] = {"account": account, "posts": posts}
+        if not posts:
+            request["observed_at"] = "2017-03-31T00:00:00Z"  # collection month per the provenance
+        yield LabelledAccount("kaggle-2017", str(row["user_id"]), label, label, request)
+
+
+def load_ira(root: Path) -> Iterator[LabelledAccount]:
+    """IRA troll accounts: 538 timelines (minute timestamps) joined by handle with NBC profiles.
+
+    Counts come from the newest tweet's snapshot unless NBC has the profile. NBC profiles with no
+    538 timeline become profile-only accounts observed at the takedown (2017-11).
+    """
+    pd = _pd()
+    nbc = pd.read_csv(root / "ira-nbc-users" / "nbc_users_with_538_category.csv", dtype={"id": str})
+    nbc = nbc[nbc["has_profile"] == 1]
+    nbc_by_handle = {str(r["screen_name"]).lower(): r for r in nbc.to_dict("records")}
+    tweets = pd.read_csv(root / "ira-troll-tweets-538" / "tweets_recent500_per_author.csv.gz", dtype={"author_id": str})
+    tweets["epoch"] = _epoch_seconds(tweets["publish_date"])
+    seen = set()
+    for author, frame in tweets.groupby("author_id", sort=False):
+        frame = frame.sort_values("epoch")
+        last = frame.iloc[-1]
+        posts = []
+        for epoch, lang, ptype, text in zip(frame["epoch"], frame["language"], frame["post_type"], frame["content"]):
+            text = _str(text)
+            posts.append(_clean({
+                "created_at": _iso(epoch), "text": text, "lang": _IRA_LANGS.get(lang),
+                "is_retweet": ptype == "R", "is_quote": ptype == "Q",
+                "is_reply": bool(text and text.startswith("@")), **_entities(text),
+            }))
+        handle = str(last["author"])
+        profile = nbc_by_handle.get(handle.lower())
+        if profile is not None:
+            seen.add(handle.lower())
+            account = _v11_profile({**profile, "verified": profile.get("verified")}, blank_is_false=False)
+        else:
+            account = {"id": str(int(last["external_author_id"])) if pd.notna(last["external_author_id"]) else handle,
+                       "screen_name": handle}
+        account.setdefault("followers_count", _int(last["followers"]))
+        account.setdefault("friends_count", _int(last["following"]))
+        account.setdefault("statuses_count", _int(last["updates"]))
+        account = _clean(account)
+        yield LabelledAccount("ira", handle.lower(), TROLL, str(last["account_category"]), {"account": account, "posts": posts})
+    for handle, profile in nbc_by_handle.items():
+        if handle in seen:
+            continue
+        account = _v11_profile(profile, blank_is_false=False)
+        group = profile.get("account_category_538")
+        yield LabelledAccount("ira", handle, TROLL, _str(group) or "unmatched",
+                              {"account": account, "posts": [], "observed_at": "2017-11-01T00:00:00Z"})
+
+
+def load_client_tweets(root: Path) -> Iterator[LabelledAccount]:
+    """Unlabelled ordinary users (2020-21 vaccine and COVID samples), assumed human: 1-3 posts each.
+
+    Authors are keyed by name, the only identifier the dumps keep.
+    """
+    pd = _pd()
+    folder = root / "tweets-with-client-2014-2021"
+    for name in ("vaccination_tweets_2020-12_2021-04.csv.gz", "covid19_tweets_2020-07-25.csv.gz"):
+        frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
+        for user, rows in frame.groupby("user_name", sort=False):
+            rows = rows.to_dict("records")
+            first = rows[-1]
+            posts = []
+            for r in rows:
+                created = _twitter_time(r.get("date"))
+                if not created:
+                    continue
+                text = _str(r.get("text")) or None
+                posts.append(_clean({
+                    "created_at": created, "text": text, "source": r.get("source") or None,
+                    "is_retweet": bool(_flag(r.get("is_retweet"))), **_entities(text),
+                }))
+            account = _clean({
+                "id": f"name:{user}", "name": user or None, "description": first.get("user_description", ""),
+                "location": first.get("user_location") or None, "created_at": _twitter_time(first.get("user_created")),
+                "followers_count": _int(first.get("user_followers")), "friends_count": _int(first.get("user_friends")),
+                "favourites_count": _int(first.get("user_favourites")), "verified": _flag(first.get("user_verified")),
+            })
+            if posts:
+                yield LabelledAccount("client-tweets", f"{name[:5]}:{user}", HUMAN, "unlabelled", {"account": account, "posts": posts})
+
+
+LOADERS: dict[str, Callable[[Path], Iterator[LabelledAccount]]] = {
+    "cresci-2015": load_cresci2015,
+    "cresci-2017": load_cresci2017,
+    "kaggle-2017": load_kaggle2017,
+    "ira": load_ira,
+    "client-tweets": load_client_tweets,
+}
+
+
+def load_all(root: Path | None = None, names: tuple[str, ...] | None = None) -> list[LabelledAccount]:
+    """Loads every (or the named) dataset from ``root`` (default :func:`default_data_dir`)."""
+    root = root or default_data_dir()
+    out: list[LabelledAccount] = []
+    for name, loader in LOADERS.items():
+        if names is None or name in names:
+            out.extend(loader(root))
+    return out

@@ -1,0 +1,21 @@
+"""Domain errors raised by the model library; they carry no HTTP status (the API maps them)."""
+
+
+class BotlensError(Exception):
+    """Base class of every error the model library raises on purpose."""
+
+
+class InvalidRecordError(BotlensError, ValueError):
+    """A request-shaped record cannot be turned into an account and its posts."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ModelNotLoadedError(BotlensError):
+    """Scoring was asked for while no model is loaded."""
+
+
+class ArtifactError(BotlensError):
+    """A model artifact is missing, fails its checksum or does not match this code."""

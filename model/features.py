@@ -1,0 +1,379 @@
+"""Behavioural features of one account: the single pure function shared by training and serving.
+
+Every feature is a finite float. ``MISSING`` (-1.0) marks a feature that the input cannot support
+(no posts, no client names, no creation date, ...); every real value is >= 0, so the two never meet.
+The function reads no clock and gives the same vector for any order of the posts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Iterable, Sequence
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from model import clients
+from model.records import Account, Post
+
+MISSING = -1.0
+DAY = 86400.0
+# A gap at least this long counts as dormancy when splitting a timeline into history and recent activity.
+DORMANT_SPLIT_DAYS = 3.0
+# Operator time zones reported in troll-factory takedowns (Moscow, Beijing), hours east of UTC.
+OPERATOR_OFFSETS = {"utc3": 3, "utc8": 8}
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSpec:
+    """One named feature: what it measures and how to say its value to an analyst."""
+
+    name: str
+    group: str
+    label: str
+    unit: str
+    description: str
+    # Needs second-resolution timestamps: minute-rounded data (some troll dumps) distorts it.
+    sub_minute: bool = False
+    # The request field whose absence leaves the feature MISSING.
+    needs: str | None = None
+
+
+FEATURES: tuple[FeatureSpec, ...] = (
+    # Profile
+    FeatureSpec("account_age_days", "profile", "account age", "days", "Days from account creation to observed_at.", needs="account.created_at"),
+    FeatureSpec("followers_count", "profile", "followers", "count", "Followers of the account.", needs="account.followers_count"),
+    FeatureSpec("friends_count", "profile", "accounts followed", "count", "Accounts the account follows.", needs="account.friends_count"),
+    FeatureSpec("followers_friends_ratio", "profile", "followers per followed account", "ratio", "followers / (friends + 1).", needs="account.followers_count"),
+    FeatureSpec("statuses_count", "profile", "lifetime posts", "count", "Posts the account has made in its life.", needs="account.statuses_count"),
+    FeatureSpec("statuses_per_day", "profile", "lifetime posts a day", "rate", "statuses_count / account age in days (at least 1).", needs="account.created_at"),
+    FeatureSpec("favourites_count", "profile", "likes given", "count", "Posts the account has liked.", needs="account.favourites_count"),
+    FeatureSpec("listed_count", "profile", "lists the account is on", "count", "Public lists that include the account.", needs="account.listed_count"),
+    FeatureSpec("default_profile", "profile", "default profile theme", "flag", "1 if the profile theme was never changed.", needs="account.default_profile"),
+    FeatureSpec("default_profile_image", "profile", "default profile image", "flag", "1 if the account still has the default avatar.", needs="account.default_profile_image"),
+    FeatureSpec("verified", "profile", "verified", "flag", "1 if the platform verified the account.", needs="account.verified"),
+    FeatureSpec("description_length", "profile", "bio length", "chars", "Characters in the profile description (0 = empty bio).", needs="account.description"),
+    FeatureSpec("screen_name_length", "profile", "handle length", "chars", "Characters in the screen name.", needs="account.screen_name"),
+    FeatureSpec("screen_name_digits", "profile", "digits in the handle", "count", "Digits in the screen name (generated handles carry many).", needs="account.screen_name"),
+    FeatureSpec("screen_name_entropy", "profile", "handle randomness", "bits", "Shannon entropy of the screen name's characters, bits per character.", needs="account.screen_name"),
+    FeatureSpec("name_handle_similarity", "profile", "name/handle similarity", "share", "Similarity of display name and screen name (0 = unrelated, 1 = same).", needs="account.name"),
+    # Volume and rhythm
+    FeatureSpec("posts_per_day", "volume", "posts a day", "rate", "Posts per day over the span of the supplied posts (span at least one day).", needs="posts"),
+    FeatureSpec("max_posts_per_hour", "volume", "most posts in one clock hour", "count", "Largest number of posts in a single UTC clock hour.", needs="posts"),
+    FeatureSpec("max_posts_per_day", "volume", "most posts in one day", "count", "Largest number of posts in a single UTC day.", needs="posts"),
+    FeatureSpec("gap_median_s", "volume", "median gap between posts", "seconds", "Median seconds between consecutive posts.", needs="posts"),
+    FeatureSpec("gap_cv", "volume", "gap irregularity", "ratio", "Coefficient of variation of the gaps between posts (0 = clockwork).", needs="posts"),
+    FeatureSpec("gap_share_under_2s", "volume", "posts within 2 s of the previous one", "share", "Share of gaps shorter than 2 seconds.", sub_minute=True, needs="posts"),
+    FeatureSpec("gap_share_repeated", "volume", "gaps that repeat exactly", "share", "Share of gaps whose exact length in seconds occurs more than once (schedulers).", sub_minute=True, needs="posts"),
+    FeatureSpec("slots_15min_share", "volume", "15-minute slots of the day used", "share", "Distinct 15-minute slots of the day used, over min(posts, 96).", needs="posts"),
+    FeatureSpec("burstiness", "volume", "burstiness", "score", "(B + 1) / 2 for Goh-Barabasi burstiness B of the gaps: 0 clockwork, 0.5 random, 1 bursty.", needs="posts"),
+    FeatureSpec("longest_gap_days", "volume", "longest silence", "days", "Longest gap between consecutive posts, in days.", needs="posts"),
+    # Clock
+    FeatureSpec("hour_entropy", "clock", "spread over the hours of the day", "share", "Entropy of the hour-of-day histogram over its maximum (1 = posts round the clock).", needs="posts"),
+    FeatureSpec("peak_hour_share", "clock", "posts in the busiest hour of the day", "share", "Share of posts in the most used hour of the day.", needs="posts"),
+    FeatureSpec("night_silence_hours", "clock", "longest daily silence", "hours", "Longest run of hours of the day with no post (people sleep); needs 10 posts.", needs="posts"),
+    FeatureSpec("office_share_utc3", "clock", "posts in Moscow office hours", "share", "Share of posts Monday-Friday 09:00-18:00 at UTC+3.", needs="posts"),
+    FeatureSpec("office_share_utc8", "clock", "posts in Beijing office hours", "share", "Share of posts Monday-Friday 09:00-18:00 at UTC+8.", needs="posts"),
+    FeatureSpec("office_share_best", "clock", "posts in office hours of the best-fitting time zone", "share", "Largest share of posts Monday-Friday 09:00-18:00 over time zones UTC-12..UTC+14.", needs="posts"),
+    FeatureSpec("weekend_share", "clock", "posts at weekends", "share", "Share of posts on Saturday or Sunday in the best-fitting office time zone.", needs="posts"),
+    # Client
+    FeatureSpec("distinct_sources", "client", "distinct posting clients", "count", "Number of different posting clients.", needs="posts.source"),
+    FeatureSpec("top_source_share", "client", "posts from the main client", "share", "Share of posts from the most used client.", needs="posts.source"),
+    FeatureSpec("desktop_web_share", "client", "posts from desktop web clients", "share", "Share of posts from desktop web clients (Twitter Web Client, TweetDeck, ...).", needs="posts.source"),
+    FeatureSpec("mobile_share", "client", "posts from phone apps", "share", "Share of posts from phone and tablet apps.", needs="posts.source"),
+    FeatureSpec("automation_share", "client", "posts from automation tools", "share", "Share of posts from scheduling and automation tools (curated list in model/clients.py).", needs="posts.source"),
+    FeatureSpec("unknown_source_share", "client", "posts from unrecognised clients", "share", "Share of posts from clients on no curated list (custom per-account apps).", needs="posts.source"),
+    # Content
+    FeatureSpec("retweet_share", "content", "reposts", "share", "Share of posts that are retweets or boosts.", needs="posts"),
+    FeatureSpec("reply_share", "content", "replies", "share", "Share of posts that are replies.", needs="posts"),
+    FeatureSpec("quote_share", "content", "quotes", "share", "Share of posts that quote another post.", needs="posts"),
+    FeatureSpec("hashtags_per_post", "content", "hashtags a post", "rate", "Mean hashtags per post.", needs="posts"),
+    FeatureSpec("mentions_per_post", "content", "mentions a post", "rate", "Mean mentions per post.", needs="posts"),
+    FeatureSpec("urls_per_post", "content", "links a post", "rate", "Mean links per post.", needs="posts"),
+    FeatureSpec("top_hashtag_share", "content", "posts carrying the top hashtag", "share", "Share of posts that carry the account's most used hashtag (campaigns).", needs="posts"),
+    FeatureSpec("top_domain_share", "content", "links to the top domain", "share", "Share of links that point to the most linked domain.", needs="posts.urls"),
+    FeatureSpec("duplicate_text_share", "content", "repeated texts", "share", "Share of original posts whose text (links, mentions, digits removed) repeats.", needs="posts.text"),
+    FeatureSpec("distinct_languages", "content", "languages used", "count", "Number of different post languages.", needs="posts.lang"),
+    FeatureSpec("language_entropy", "content", "language mix", "bits", "Entropy of the post languages, bits.", needs="posts.lang"),
+    FeatureSpec("text_length_mean", "content", "mean text length", "chars", "Mean characters per post text.", needs="posts.text"),
+    FeatureSpec("text_length_cv", "content", "text length variation", "ratio", "Coefficient of variation of text length.", needs="posts.text"),
+    # Self-consistency (hijack): history versus recent activity, split at the longest silence.
+    FeatureSpec("creation_to_first_post_days", "consistency", "days from creation to the first supplied post", "days", "Days between account creation and its oldest supplied post.", needs="account.created_at"),
+    FeatureSpec("recent_share", "consistency", "posts after the split", "share", "Share of posts after the split point (the longest silence, else the middle).", needs="posts"),
+    FeatureSpec("drift_language", "consistency", "language change", "share", "Jensen-Shannon divergence of post languages, history vs recent (0 same, 1 disjoint).", needs="posts.lang"),
+    FeatureSpec("drift_source", "consistency", "client change", "share", "Jensen-Shannon divergence of posting clients, history vs recent.", needs="posts.source"),
+    FeatureSpec("drift_hour", "consistency", "time-of-day change", "share", "Jensen-Shannon divergence of hour-of-day profiles, history vs recent.", needs="posts"),
+    FeatureSpec("drift_hashtag", "consistency", "topic change", "share", "Jensen-Shannon divergence of hashtags, history vs recent.", needs="posts.hashtags"),
+    FeatureSpec("drift_domain", "consistency", "link-domain change", "share", "Jensen-Shannon divergence of linked domains, history vs recent.", needs="posts.urls"),
+    FeatureSpec("drift_retweet_share", "consistency", "change in repost share", "share", "Absolute change of the retweet share, history vs recent.", needs="posts"),
+    FeatureSpec("drift_rate", "consistency", "change in posting rate", "ratio", "|log10| of the ratio of posting rates, recent vs history.", needs="posts"),
+)
+
+FEATURE_NAMES: tuple[str, ...] = tuple(spec.name for spec in FEATURES)
+FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)}
+N_FEATURES = len(FEATURES)
+
+_I = FEATURE_INDEX
+# Hours of the week (Monday 00:00 = 0) that are office hours, Monday-Friday 09:00-18:00.
+_HOW = np.arange(168)
+_OFFICE = ((_HOW // 24) < 5) & ((_HOW % 24) >= 9) & ((_HOW % 24) < 18)
+_WEEKEND = (_HOW // 24) >= 5
+_OFFSETS = np.arange(-12, 15)
+# Row k: which UTC hours of the week are office hours at offset _OFFSETS[k] (local = UTC + offset).
+_OFFICE_BY_OFFSET = np.stack([np.roll(_OFFICE, -k) for k in _OFFSETS]).astype(float)
+_WEEKEND_BY_OFFSET = np.stack([np.roll(_WEEKEND, -k) for k in _OFFSETS]).astype(float)
+# Epoch day 0 (1970-01-01) was a Thursday: shift so that hour-of-week 0 is Monday 00:00.
+_EPOCH_HOW_SHIFT = 3 * 24
+_TEXT_NOISE = re.compile(r"https?://\S+|@\w+|\d+|[^\w\s]", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+_WRAPPER_HOSTS = frozenset({"t.co"})
+# Host of an absolute or scheme-less link, without user info or port.
+_HOST = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?(?://)?(?:[^/?#@]*@)?([^/?#:@\s]+)")
+
+
+def _post_key(post: Post) -> tuple:
+    # A total order over every field, so that ties in time never make the result order-dependent.
+    return (
+        post.created_at, post.id or "", post.text or "", post.source or "", post.lang or "",
+        post.is_retweet, post.is_reply, post.is_quote, post.hashtags, post.mentions, post.urls,
+    )
+
+
+def _entropy_bits(counts: Iterable[int]) -> float:
+    arr = np.fromiter(counts, dtype=float)
+    total = arr.sum()
+    if total <= 0:
+        return 0.0
+    p = arr[arr > 0] / total
+    return float(-(p * np.log2(p)).sum())
+
+
+def _js_divergence(a: Counter, b: Counter) -> float:
+    """Jensen-Shannon divergence (base 2, in [0, 1]) of two count histograms; MISSING if either is empty."""
+    ta, tb = sum(a.values()), sum(b.values())
+    if ta == 0 or tb == 0:
+        return MISSING
+    keys = list(a.keys() | b.keys())
+    p = np.array([a.get(k, 0) for k in keys], dtype=float) / ta
+    q = np.array([b.get(k, 0) for k in keys], dtype=float) / tb
+    m = (p + q) / 2
+
+    def kl(x: np.ndarray) -> float:
+        mask = x > 0
+        return float((x[mask] * np.log2(x[mask] / m[mask])).sum())
+
+    return float(min(1.0, max(0.0, (kl(p) + kl(q)) / 2)))
+
+
+def _domain(url: str) -> str:
+    match = _HOST.match(url)
+    host = match.group(1).lower() if match else ""
+    if host in _WRAPPER_HOSTS:
+        # Platform link wrappers say nothing about the destination.
+        return ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def _profile(account: Account, as_of: float, out: np.ndarray) -> None:
+    age_days = None
+    if account.created_at is not None:
+        age_days = max(0.0, (as_of - account.created_at) / DAY)
+        out[_I["account_age_days"]] = age_days
+    for name in ("followers_count", "friends_count", "statuses_count", "favourites_count", "listed_count"):
+        value = getattr(account, name)
+        if value is not None:
+            out[_I[name]] = float(value)
+    if account.followers_count is not None and account.friends_count is not None:
+        out[_I["followers_friends_ratio"]] = account.followers_count / (account.friends_count + 1.0)
+    if account.statuses_count is not None and age_days is not None:
+        out[_I["statuses_per_day"]] = account.statuses_count / max(age_days, 1.0)
+    for name in ("default_profile", "default_profile_image", "verified"):
+        value = getattr(account, name)
+        if value is not None:
+            out[_I[name]] = 1.0 if value else 0.0
+    if account.description is not None:
+        out[_I["description_length"]] = float(len(account.description.strip()))
+    handle = account.screen_name
+    if handle:
+        out[_I["screen_name_length"]] = float(len(handle))
+        out[_I["screen_name_digits"]] = float(sum(ch.isdigit() for ch in handle))
+        out[_I["screen_name_entropy"]] = _entropy_bits(Counter(handle.lower()).values())
+        if account.name is not None:
+            a = "".join(ch for ch in account.name.lower() if ch.isalnum())
+            b = "".join(ch for ch in handle.lower() if ch.isalnum())
+            out[_I["name_handle_similarity"]] = SequenceMatcher(None, a, b).ratio() if a and b else 0.0
+
+
+def _timing(t: np.ndarray, out: np.ndarray) -> None:
+    n = t.size
+    hour_bucket = np.floor(t / 3600.0)
+    day_bucket = np.floor(t / DAY)
+    out[_I["max_posts_per_hour"]] = float(np.unique(hour_bucket, return_counts=True)[1].max())
+    out[_I["max_posts_per_day"]] = float(np.unique(day_bucket, return_counts=True)[1].max())
+    slots = np.unique(np.floor((t % DAY) / 900.0)).size
+    out[_I["slots_15min_share"]] = slots / min(n, 96)
+
+    hours = (hour_bucket % 24).astype(int)
+    hour_counts = np.bincount(hours, minlength=24)
+    out[_I["hour_entropy"]] = _entropy_bits(hour_counts) / math.log2(24)
+    out[_I["peak_hour_share"]] = hour_counts.max() / n
+    if n >= 10:
+        # Longest circular run of empty hours: doubling the day handles runs across midnight.
+        empty = np.concatenate([hour_counts == 0, hour_counts == 0])
+        run = best = 0
+        for is_empty in empty:
+            run = run + 1 if is_empty else 0
+            best = max(best, run)
+        out[_I["night_silence_hours"]] = float(min(best, 24))
+
+    how = ((hour_bucket + _EPOCH_HOW_SHIFT) % 168).astype(int)
+    how_counts = np.bincount(how, minlength=168)
+    # Local hour-of-week at offset k is (how + k) mod 168: roll the office mask the other way.
+    office = _OFFICE_BY_OFFSET @ how_counts / n
+    for key, offset in OPERATOR_OFFSETS.items():
+        out[_I[f"office_share_{key}"]] = float(office[offset - _OFFSETS[0]])
+    best = int(np.argmax(office))
+    out[_I["office_share_best"]] = float(office[best])
+    out[_I["weekend_share"]] = float(_WEEKEND_BY_OFFSET[best] @ how_counts / n)
+
+    if n < 2:
+        return
+    span_days = (t[-1] - t[0]) / DAY
+    out[_I["posts_per_day"]] = n / max(span_days, 1.0)
+    gaps = np.diff(t)
+    mean = float(gaps.mean())
+    std = float(gaps.std())
+    out[_I["gap_median_s"]] = float(np.median(gaps))
+    out[_I["gap_cv"]] = std / mean if mean > 0 else 0.0
+    out[_I["gap_share_under_2s"]] = float((gaps < 2.0).mean())
+    _, counts = np.unique(np.round(gaps), return_counts=True)
+    out[_I["gap_share_repeated"]] = float(counts[counts > 1].sum() / gaps.size) if gaps.size > 1 else 0.0
+    out[_I["burstiness"]] = ((std - mean) / (std + mean) + 1.0) / 2.0 if std + mean > 0 else 0.0
+    out[_I["longest_gap_days"]] = float(gaps.max() / DAY)
+
+
+def _clients(sources: list[str | None], out: np.ndarray) -> None:
+    known = [s for s in sources if s is not None]
+    if not known:
+        return
+    counts = Counter(known)
+    n = len(known)
+    out[_I["distinct_sources"]] = float(len(counts))
+    out[_I["top_source_share"]] = max(counts.values()) / n
+    out[_I["desktop_web_share"]] = sum(c for s, c in counts.items() if s in clients.DESKTOP_WEB) / n
+    out[_I["mobile_share"]] = sum(c for s, c in counts.items() if s in clients.MOBILE) / n
+    out[_I["automation_share"]] = sum(c for s, c in counts.items() if clients.is_automation(s)) / n
+    out[_I["unknown_source_share"]] = sum(c for s, c in counts.items() if not clients.is_known(s)) / n
+
+
+def _normalise_text(text: str) -> str:
+    return _SPACE.sub(" ", _TEXT_NOISE.sub(" ", text.lower())).strip()
+
+
+def _content(posts: Sequence[Post], hashtags: list[list[str]], domains: list[list[str]], out: np.ndarray) -> None:
+    n = len(posts)
+    out[_I["retweet_share"]] = sum(p.is_retweet for p in posts) / n
+    out[_I["reply_share"]] = sum(p.is_reply for p in posts) / n
+    out[_I["quote_share"]] = sum(p.is_quote for p in posts) / n
+    out[_I["hashtags_per_post"]] = sum(len(h) for h in hashtags) / n
+    out[_I["mentions_per_post"]] = sum(len(p.mentions) for p in posts) / n
+    out[_I["urls_per_post"]] = sum(len(p.urls) for p in posts) / n
+    tag_posts = Counter(tag for tags in hashtags for tag in set(tags))
+    out[_I["top_hashtag_share"]] = max(tag_posts.values()) / n if tag_posts else 0.0
+    domain_counts = Counter(d for ds in domains for d in ds if d)
+    if domain_counts:
+        out[_I["top_domain_share"]] = max(domain_counts.values()) / sum(domain_counts.values())
+
+    texts = [p.text for p in posts if p.text is not None]
+    if texts:
+        lengths = np.array([len(x) for x in texts], dtype=float)
+        out[_I["text_length_mean"]] = float(lengths.mean())
+        out[_I["text_length_cv"]] = float(lengths.std() / lengths.mean()) if lengths.mean() > 0 else 0.0
+    originals = [_normalise_text(p.text) for p in posts if p.text is not None and not p.is_retweet]
+    originals = [x for x in originals if x]
+    if len(originals) >= 2:
+        text_counts = Counter(originals)
+        out[_I["duplicate_text_share"]] = sum(c for c in text_counts.values() if c > 1) / len(originals)
+    langs = Counter(p.lang for p in posts if p.lang is not None)
+    if langs:
+        out[_I["distinct_languages"]] = float(len(langs))
+        out[_I["language_entropy"]] = _entropy_bits(langs.values())
+
+
+def _split_index(t: np.ndarray) -> int:
+    """Where history ends: after the longest silence (if dormant), else the middle."""
+    n = t.size
+    k = max(3, n // 10)
+    gaps = np.diff(t)
+    # Gap i lies between posts i and i + 1; both sides must keep at least k posts.
+    window = gaps[k - 1 : n - k]
+    if window.size and window.max() >= DORMANT_SPLIT_DAYS * DAY:
+        return int(np.argmax(window)) + k
+    return n // 2
+
+
+def _consistency(
+    account: Account, posts: Sequence[Post], t: np.ndarray, sources: list[str | None],
+    hashtags: list[list[str]], domains: list[list[str]], out: np.ndarray,
+) -> None:
+    n = t.size
+    if account.created_at is not None:
+        out[_I["creation_to_first_post_days"]] = max(0.0, (t[0] - account.created_at) / DAY)
+    if n < 6:
+        return
+    s = _split_index(t)
+    out[_I["recent_share"]] = (n - s) / n
+    old, new = slice(0, s), slice(s, n)
+
+    def hist(values: Sequence, part: slice) -> Counter:
+        return Counter(v for v in values[part] if v is not None)
+
+    out[_I["drift_language"]] = _js_divergence(hist([p.lang for p in posts], old), hist([p.lang for p in posts], new))
+    out[_I["drift_source"]] = _js_divergence(hist(sources, old), hist(sources, new))
+    hours = (np.floor(t / 3600.0) % 24).astype(int).tolist()
+    out[_I["drift_hour"]] = _js_divergence(hist(hours, old), hist(hours, new))
+    out[_I["drift_hashtag"]] = _js_divergence(
+        Counter(x for tags in hashtags[old] for x in tags), Counter(x for tags in hashtags[new] for x in tags)
+    )
+    out[_I["drift_domain"]] = _js_divergence(
+        Counter(x for ds in domains[old] for x in ds if x), Counter(x for ds in domains[new] for x in ds if x)
+    )
+    rt = np.fromiter((p.is_retweet for p in posts), dtype=float, count=n)
+    out[_I["drift_retweet_share"]] = abs(float(rt[new].mean()) - float(rt[old].mean()))
+    old_rate = s / max((t[s - 1] - t[0]) / DAY, 1.0)
+    new_rate = (n - s) / max((t[-1] - t[s]) / DAY, 1.0)
+    out[_I["drift_rate"]] = abs(math.log10(new_rate / old_rate))
+
+
+def extract_features(account: Account, posts: Sequence[Post], as_of: float) -> np.ndarray:
+    """Computes the behavioural feature vector of one account.
+
+    Args:
+        account: Profile metadata.
+        posts: Recent posts, in any order; 0 to any number.
+        as_of: UTC epoch seconds of the snapshot (``observed_at``). Posts stamped later are treated
+            as posted at ``as_of`` (clock skew), and account age is measured to it.
+
+    Returns:
+        A float64 vector aligned with :data:`FEATURE_NAMES`; every entry finite, ``MISSING`` where
+        the input cannot support the feature.
+    """
+    out = np.full(N_FEATURES, MISSING, dtype=np.float64)
+    _profile(account, as_of, out)
+    if posts:
+        ordered = sorted(posts, key=_post_key)
+        t = np.minimum(np.fromiter((p.created_at for p in ordered), dtype=float, count=len(ordered)), as_of)
+        sources = [clients.normalise_source(p.source) for p in ordered]
+        hashtags = [[h.lower().lstrip("#") for h in p.hashtags] for p in ordered]
+        domains = [[_domain(u) for u in p.urls] for p in ordered]
+        _timing(t, out)
+        _clients(sources, out)
+        _content(ordered, hashtags, domains, out)
+        _consistency(account, ordered, t, sources, hashtags, domains, out)
+    # Guard against any arithmetic corner that slipped through: the contract is finite values only.
+    np.nan_to_num(out, copy=False, nan=MISSING, posinf=MISSING, neginf=MISSING)
+    return out

@@ -1,0 +1,232 @@
+"""Scoring: load a verified model artifact once, then score accounts with per-feature explanations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from model import explanations
+from model.errors import ArtifactError, InvalidRecordError
+from model.features import FEATURE_NAMES, MISSING, extract_features
+from model.records import Account, Post, account_from_mapping, parse_timestamp, posts_from_mappings
+
+log = logging.getLogger(__name__)
+
+ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
+DEFAULT_ARTIFACT = ARTIFACT_DIR / "botlens-model.joblib"
+DEFAULT_CARD = ARTIFACT_DIR / "model_card.json"
+HUMAN_LABEL = "human"
+# Below this many posts the behavioural features rest on too little activity to trust.
+FEW_POSTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInput:
+    """One account ready for scoring: records plus the snapshot time."""
+
+    account: Account
+    posts: list[Post]
+    as_of: float
+    future_posts: int = 0
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def prepare(request: Mapping[str, Any], now: float) -> ScoringInput:
+    """Turns a request-shaped mapping into a :class:`ScoringInput`.
+
+    Args:
+        request: ``{"account": {...}, "posts": [...], "observed_at": ...}`` as the API accepts it.
+        now: Epoch seconds used as ``observed_at`` when neither it nor any post time is given.
+
+    Raises:
+        InvalidRecordError: a required field is missing or a timestamp is unreadable.
+    """
+    account_data = request.get("account")
+    if not isinstance(account_data, Mapping):
+        raise InvalidRecordError("account is required", field="account")
+    account = account_from_mapping(account_data)
+    posts = posts_from_mappings(request.get("posts") or [])
+    observed = request.get("observed_at")
+    if observed is not None:
+        try:
+            as_of = parse_timestamp(observed)
+        except InvalidRecordError as exc:
+            raise InvalidRecordError(str(exc), field="observed_at") from exc
+    elif posts:
+        as_of = max(p.created_at for p in posts)
+    else:
+        as_of = now
+    future = sum(1 for p in posts if p.created_at > as_of)
+    return ScoringInput(account, posts, as_of, future)
+
+
+def warnings_for(item: ScoringInput) -> list[str]:
+    """Plain-language caveats about what the score could not see."""
+    out = []
+    n = len(item.posts)
+    if n == 0:
+        out.append("no posts supplied: the scores rest on the profile alone")
+    elif n < FEW_POSTS:
+        out.append(f"only {n} posts supplied: behavioural features are weak below {FEW_POSTS}")
+    if item.future_posts:
+        out.append(f"{item.future_posts} posts are dated after observed_at and were taken as posted at observed_at")
+    if item.account.created_at is None:
+        out.append("account created_at not supplied: account age features are unavailable")
+    if n and all(p.source is None for p in item.posts):
+        out.append("no post has a source (client): client features are unavailable")
+    return out
+
+
+class Scorer:
+    """A loaded model: heads in artifact order, each a LightGBM booster with calibration and threshold."""
+
+    def __init__(self, artifact: Mapping[str, Any], card: Mapping[str, Any] | None = None) -> None:
+        names = tuple(artifact.get("feature_names", ()))
+        if names != FEATURE_NAMES:
+            missing = sorted(set(FEATURE_NAMES) - set(names))
+            extra = sorted(set(names) - set(FEATURE_NAMES))
+            raise ArtifactError(f"artifact features differ from this code (missing {missing}, unexpected {extra})")
+        self.artifact = artifact
+        self.card = dict(card or {})
+        self.version: str = str(artifact["version"])
+        self.heads: list[dict[str, Any]] = list(artifact["heads"])
+        # Class order is whatever the artifact lists; nothing here assumes bot/troll/hijacked.
+        self.classes: list[str] = [head["name"] for head in self.heads]
+        self.reference: Mapping[str, Mapping[str, float]] = artifact.get("reference", {})
+        for head in self.heads:
+            head["columns"] = np.array([FEATURE_NAMES.index(f) for f in head["features"]], dtype=np.intp)
+            head["booster"].params["num_threads"] = 1
+
+    @classmethod
+    def load(cls, artifact_path: Path = DEFAULT_ARTIFACT, card_path: Path = DEFAULT_CARD) -> "Scorer":
+        """Loads an artifact after checking its sha256 against the model card.
+
+        Raises:
+            ArtifactError: a file is missing, the checksum differs, or the features differ from this code.
+        """
+        import joblib  # joblib is pickle: it is imported only after the checksum passes.
+
+        artifact_path, card_path = Path(artifact_path), Path(card_path)
+        if not card_path.is_file():
+            raise ArtifactError(f"model card not found: {card_path}")
+        if not artifact_path.is_file():
+            raise ArtifactError(f"model artifact not found: {artifact_path}")
+        card = json.loads(card_path.read_text())
+        expected = card.get("artifact", {}).get("sha256")
+        actual = sha256_file(artifact_path)
+        if not expected or actual != expected:
+            raise ArtifactError(f"artifact checksum mismatch: card says {expected}, file is {actual}")
+        artifact = joblib.load(artifact_path)
+        return cls(artifact, card)
+
+    def thresholds(self) -> dict[str, float]:
+        """Decision threshold of each head on its calibrated probability."""
+        return {head["name"]: float(head["threshold"]) for head in self.heads}
+
+    def matrix(self, items: Sequence[ScoringInput]) -> np.ndarray:
+        """Feature matrix of the items, one row each."""
+        if not items:
+            return np.empty((0, len(FEATURE_NAMES)))
+        return np.vstack([extract_features(i.account, i.posts, i.as_of) for i in items])
+
+    def raw_and_contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Per head, TreeSHAP contributions with the base value in the last column (rows sum to the raw score)."""
+        return {head["name"]: head["booster"].predict(X[:, head["columns"]], pred_contrib=True) for head in self.heads}
+
+    @staticmethod
+    def calibrate(head: Mapping[str, Any], raw: np.ndarray) -> np.ndarray:
+        """Maps raw log-odds to calibrated probabilities with the head's isotonic table."""
+        cal = head["calibration"]
+        return np.clip(np.interp(raw, cal["x"], cal["y"]), 0.0, 1.0)
+
+    def probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Calibrated probability of each head for each row (no explanations)."""
+        return {
+            head["name"]: self.calibrate(head, head["booster"].predict(X[:, head["columns"]], raw_score=True))
+            for head in self.heads
+        }
+
+    def score(self, items: Sequence[ScoringInput], top_k: int = 5) -> list[dict[str, Any]]:
+        """Scores accounts with explanations.
+
+        Args:
+            items: Prepared accounts.
+            top_k: Features to report per head, largest absolute contribution first.
+
+        Returns:
+            One dict per item: ``n_posts``, ``scores``, ``label``, ``explanations``, ``warnings``.
+        """
+        if not items:
+            return []
+        X = self.matrix(items)
+        contribs = self.raw_and_contributions(X)
+        probs = {}
+        for head in self.heads:
+            raw = contribs[head["name"]].sum(axis=1)
+            probs[head["name"]] = self.calibrate(head, raw)
+        thresholds = self.thresholds()
+        results = []
+        for row, item in enumerate(items):
+            scores = {name: round(float(probs[name][row]), 6) for name in self.classes}
+            label, best = HUMAN_LABEL, 0.0
+            for name in self.classes:
+                margin = scores[name] - thresholds[name]
+                if margin > best:
+                    label, best = name, margin
+            expl = {}
+            for head in self.heads:
+                name = head["name"]
+                contrib = contribs[name][row]
+                expl[name] = self._explain(head, X[row], contrib, top_k)
+            results.append({
+                "n_posts": len(item.posts),
+                "scores": scores,
+                "label": label,
+                "explanations": expl,
+                "warnings": warnings_for(item),
+            })
+        return results
+
+    def _explain(self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int) -> dict[str, Any]:
+        features = head["features"]
+        feature_contrib = contrib[:-1]
+        order = np.argsort(-np.abs(feature_contrib), kind="stable")[:top_k]
+        top = []
+        for j in order:
+            c = float(feature_contrib[j])
+            if c == 0.0:
+                break
+            name = features[j]
+            value = float(x[head["columns"][j]])
+            top.append({
+                "feature": name,
+                "value": None if value == MISSING else _round(value),
+                "contribution": round(c, 6),
+                "reason": explanations.reason(name, value, c, head["name"], self.reference.get(name)),
+            })
+        return {
+            "base_value": round(float(contrib[-1]), 6),
+            "raw_score": round(float(contrib.sum()), 6),
+            "top_features": top,
+        }
+
+
+def _round(value: float) -> float:
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    return round(value, 4) if abs(value) < 1000 else round(value, 1)
