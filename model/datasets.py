@@ -206,8 +206,11 @@ def load_cresci2017(root: Path) -> Iterator[LabelledAccount]:
     for uid in sorted(set(profiles) | set(posts_by_user)):
         group, account, observed = profiles.get(uid, (groups.get(uid, ""), {"id": uid}, None))
         label = HUMAN if group == "genuine_accounts" else BOT
-        request: dict[str, Any] = {"account": account, "posts": posts_by_user.get(uid, [])}
-        if observed:
+        posts = posts_by_user.get(uid, [])
+        request: dict[str, Any] = {"account": account, "posts": posts}
+        # Profiles were crawled before the last sampled tweets of some accounts: the snapshot is the later.
+        newest = max((p["created_at"] for p in posts), default=None)
+        if observed and (newest is None or observed > newest):
             request["observed_at"] = observed
         yield LabelledAccount("cresci-2017", uid, label, group, request)
 

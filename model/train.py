@@ -37,7 +37,6 @@ FALLBACK_NOW = {
     "cresci-2015": "2013-06-01T00:00:00Z", "cresci-2017": "2015-05-01T00:00:00Z",
     "kaggle-2017": "2017-03-31T00:00:00Z", "ira": "2017-11-01T00:00:00Z", "client-tweets": "2021-04-30T00:00:00Z",
 }
-BOT_DATASETS = ("cresci-2015", "cresci-2017", "kaggle-2017")
 TRUNCATIONS = (1, 5, 20, 50, 200)
 LGB_PARAMS: dict[str, Any] = {
     "objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "max_depth": 5,
@@ -103,7 +102,7 @@ def base_examples(accounts: Iterable[LabelledAccount]) -> list[Example]:
     """Prepares every real account as-is (newest MAX_POSTS posts)."""
     out = []
     for acc in accounts:
-        now = datetime.fromisoformat(FALLBACK_NOW[acc.dataset]).timestamp()
+        now = datetime.fromisoformat(FALLBACK_NOW.get(acc.dataset, "2020-01-01T00:00:00Z")).timestamp()
         item = prepare(acc.request, now=now)
         if len(item.posts) > MAX_POSTS:
             item = _with_posts(item, sorted(item.posts, key=lambda p: p.created_at)[-MAX_POSTS:])
@@ -157,14 +156,14 @@ def splice(victim: Example, donor: Example, rng: np.random.Generator) -> Example
 
 
 def hijack_examples(examples: Sequence[Example], rng: np.random.Generator) -> list[Example]:
-    """One splice per genuine timeline, with a donor from the same split (bot, troll or human)."""
+    """One splice per human timeline of 10+ posts, with a donor of 5+ posts from the same split (any label)."""
     out = []
     by_split: dict[str, list[Example]] = defaultdict(list)
     for ex in examples:
-        if len(ex.item.posts) >= 5 and ex.dataset in ("cresci-2015", "cresci-2017", "ira"):
+        if len(ex.item.posts) >= 5:
             by_split[ex.split].append(ex)
     for ex in examples:
-        if ex.label != HUMAN or len(ex.item.posts) < 10 or ex.dataset not in ("cresci-2015", "cresci-2017"):
+        if ex.label != HUMAN or len(ex.item.posts) < 10:
             continue
         pool = by_split[ex.split]
         donor = pool[int(rng.integers(len(pool)))]
@@ -188,9 +187,14 @@ def feature_matrix(examples: Sequence[Example], n_jobs: int = 2) -> np.ndarray:
 
 
 def head_rows(head: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
-    """Which examples a head trains and is evaluated on, and its binary target."""
+    """Which examples a head trains and is evaluated on, and its binary target.
+
+    The bot head sees only datasets that hold bots (bots against their own dataset's humans), so that
+    human-only samples cannot teach it which dump is bot-free.
+    """
     if head == "bot":
-        mask = np.array([e.dataset in BOT_DATASETS and not e.hijacked and e.label in (BOT, HUMAN) for e in examples])
+        bot_datasets = {e.dataset for e in examples if e.label == BOT}
+        mask = np.array([e.dataset in bot_datasets and not e.hijacked and e.label in (BOT, HUMAN) for e in examples])
         y = np.array([e.label == BOT for e in examples])
     elif head == "troll":
         mask = np.array([not e.hijacked for e in examples])

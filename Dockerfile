@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# Build stage: install the package and its dependencies into a virtual environment.
+FROM python:3.11.9-slim-bookworm AS build
+WORKDIR /src
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY pyproject.toml README.md ./
+COPY api ./api
+COPY model ./model
+RUN pip install .
+
+# Runtime stage: the venv, the shipped model (inside the package) and the spec; no compilers.
+FROM python:3.11.9-slim-bookworm
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 botlens
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY gunicorn.conf.py openapi.yaml ./
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOTLENS_BIND=0.0.0.0:8000 BOTLENS_OPENAPI_PATH=/app/openapi.yaml
+USER botlens
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status == 200 else 1)"
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"]

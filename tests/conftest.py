@@ -1,0 +1,59 @@
+"""Shared fixtures: a small model built from synthetic accounts into a temp dir, and app clients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pytest
+
+from api import create_app
+from model import train
+from model.datasets import default_data_dir
+from model.scoring import Scorer
+from tests import synthetic
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Artifact and card of a small model trained on synthetic accounts with the real pipeline."""
+    out = tmp_path_factory.mktemp("model")
+    rng = np.random.default_rng(1)
+    base = train.base_examples(synthetic.accounts())
+    examples = base + train.variants(base, rng) + train.hijack_examples(base, rng)
+    X = train.feature_matrix(examples, n_jobs=1)
+    heads, card_heads = train.fit_heads(examples, X, n_jobs=1, num_rounds=40, log=lambda *_: None)
+    artifact, card = out / "model.joblib", out / "card.json"
+    train.save_model(heads, {"heads": card_heads, "training_data": {"synthetic": True}}, train.reference_percentiles(X, examples),
+                     artifact, card, version="test-0")
+    return artifact, card
+
+
+@pytest.fixture(scope="session")
+def scorer(small_model: tuple[Path, Path]) -> Scorer:
+    return Scorer.load(*small_model)
+
+
+@pytest.fixture()
+def app_factory(small_model: tuple[Path, Path]) -> Any:
+    def make(**overrides: Any):
+        config = {"MODEL_PATH": str(small_model[0]), "MODEL_CARD_PATH": str(small_model[1]), "TESTING": True}
+        config.update(overrides)
+        return create_app(config)
+
+    return make
+
+
+@pytest.fixture()
+def client(app_factory: Any) -> Iterator[Any]:
+    yield app_factory().test_client()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The shared real data; tests that need it skip cleanly when it is absent."""
+    path = default_data_dir()
+    if not (path / "cresci-2015-mowghli").is_dir():
+        pytest.skip(f"shared data not found at {path}")
+    return path

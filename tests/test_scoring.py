@@ -1,0 +1,103 @@
+"""Scorer: verified loading, exact explanations, calibrated scores and labels."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+
+from model.errors import ArtifactError
+from model.scoring import Scorer, prepare
+from tests import synthetic
+
+
+def _items(n: int = 12):
+    rng = np.random.default_rng(5)
+    bodies = [synthetic.bot(i, rng, 200) for i in range(n // 3)] + [synthetic.human(i, rng, 200) for i in range(n // 3)] \
+        + [synthetic.troll(i, rng, 200) for i in range(n // 3)]
+    return [prepare(b, now=synthetic.OBSERVED) for b in bodies]
+
+
+def test_scorer_contributions_plus_base_equal_raw_score(scorer: Scorer) -> None:
+    X = scorer.matrix(_items())
+    contribs = scorer.raw_and_contributions(X)
+    for head in scorer.heads:
+        raw = head["booster"].predict(X[:, head["columns"]], raw_score=True)
+        np.testing.assert_allclose(contribs[head["name"]].sum(axis=1), raw, rtol=1e-9, atol=1e-9)
+
+
+def test_scorer_explanations_report_base_and_raw_consistently(scorer: Scorer) -> None:
+    items = _items()
+    X = scorer.matrix(items)
+    contribs = scorer.raw_and_contributions(X)
+    results = scorer.score(items, top_k=len(X[0]))
+    for row, result in enumerate(results):
+        for name, expl in result["explanations"].items():
+            total = expl["base_value"] + sum(f["contribution"] for f in expl["top_features"])
+            assert total == pytest.approx(expl["raw_score"], abs=1e-4)
+            assert expl["raw_score"] == pytest.approx(contribs[name][row].sum(), abs=1e-5)
+
+
+def test_scorer_scores_are_probabilities_and_label_follows_thresholds(scorer: Scorer) -> None:
+    thresholds = scorer.thresholds()
+    for result in scorer.score(_items()):
+        assert set(result["scores"]) == set(scorer.classes)
+        assert all(0.0 <= p <= 1.0 for p in result["scores"].values())
+        over = {k: p - thresholds[k] for k, p in result["scores"].items() if p > thresholds[k]}
+        expected = max(over, key=over.get) if over else "human"
+        assert result["label"] == expected
+
+
+def test_scorer_separates_synthetic_classes(scorer: Scorer) -> None:
+    results = scorer.score(_items(30))
+    bots, humans = results[:10], results[10:20]
+    assert min(r["scores"]["bot"] for r in bots) > max(r["scores"]["bot"] for r in humans)
+
+
+def test_scorer_class_order_read_from_artifact(small_model: tuple[Path, Path], tmp_path: Path) -> None:
+    artifact = joblib.load(small_model[0])
+    artifact["heads"] = list(reversed(artifact["heads"]))
+    scorer = Scorer(artifact)
+    assert scorer.classes == [h["name"] for h in artifact["heads"]]
+    assert list(scorer.score(_items(3))[0]["scores"]) == scorer.classes
+
+
+def test_scorer_load_refuses_checksum_mismatch(small_model: tuple[Path, Path], tmp_path: Path) -> None:
+    artifact, card = tmp_path / "m.joblib", tmp_path / "c.json"
+    shutil.copy(small_model[0], artifact)
+    shutil.copy(small_model[1], card)
+    with open(artifact, "ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ArtifactError, match="checksum"):
+        Scorer.load(artifact, card)
+
+
+def test_scorer_load_refuses_missing_files(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+    with pytest.raises(ArtifactError, match="not found"):
+        Scorer.load(tmp_path / "none.joblib", small_model[1])
+    with pytest.raises(ArtifactError, match="not found"):
+        Scorer.load(small_model[0], tmp_path / "none.json")
+
+
+def test_scorer_refuses_feature_list_that_differs(small_model: tuple[Path, Path], tmp_path: Path) -> None:
+    artifact = joblib.load(small_model[0])
+    artifact["feature_names"] = artifact["feature_names"][:-1] + ["something_else"]
+    path = tmp_path / "m.joblib"
+    joblib.dump(artifact, path)
+    card = json.loads(small_model[1].read_text())
+    from model.scoring import sha256_file
+
+    card["artifact"]["sha256"] = sha256_file(path)
+    (tmp_path / "c.json").write_text(json.dumps(card))
+    with pytest.raises(ArtifactError, match="features differ"):
+        Scorer.load(path, tmp_path / "c.json")
+
+
+def test_prepare_observed_at_defaults_to_newest_post_else_now() -> None:
+    body = {"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z"}, {"created_at": "2020-01-02T00:00:00+02:00"}]}
+    assert prepare(body, now=5.0).as_of == pytest.approx(1577916000.0)
+    assert prepare({"account": {"id": "1"}}, now=5.0).as_of == 5.0
