@@ -1,8 +1,14 @@
-"""Gunicorn settings for the scoring service (read by `gunicorn -c gunicorn.conf.py 'api:create_app()'`)."""
+"""Gunicorn settings for the scoring service: `gunicorn -c gunicorn.conf.py 'api:create_app()'`.
+
+Each worker builds the app and loads the model once (no preload, so every process owns its own
+LightGBM handles). Reloading a model without dropping requests: replace the artifact and card at
+MODEL_PATH / MODEL_CARD_PATH, then `kill -HUP <master pid>`; gunicorn starts new workers with the new
+model and lets the old ones finish their requests before they exit (tested in tests/test_reload.py).
+"""
 
 import os
+import tempfile
 
-# Every worker loads the model once in create_app (no preload: each process owns its LightGBM handles).
 bind = os.environ.get("BOTLENS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("BOTLENS_WORKERS", "2"))
 worker_class = "sync"
@@ -10,7 +16,19 @@ threads = 1
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-max_requests = 0
-accesslog = "-"
+# The app writes JSON access lines with request ids itself.
+accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("BOTLENS_LOG_LEVEL", "info")
+loglevel = os.environ.get("BOTLENS_LOG_LEVEL", "info").lower()
+
+# Prometheus multiprocess mode: every worker writes its metrics into this folder and /metrics sums them.
+# It must be set before the workers import prometheus_client, hence here, and start empty.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="botlens-metrics-")
+
+
+def child_exit(server, worker):  # noqa: ANN001 - gunicorn hook signature
+    """Drops a dead worker's live gauges from the multiprocess metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

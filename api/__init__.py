@@ -64,6 +64,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    from api import access, observability, spec, views
+
+    observability.configure_logging(str(app.config["LOG_LEVEL"]))
     limits = Limits(
         posts=int(app.config["MAX_POSTS"]), batch=int(app.config["MAX_BATCH"]),
         text_length=int(app.config["MAX_TEXT_LENGTH"]), string_length=int(app.config["MAX_STRING_LENGTH"]),
@@ -74,9 +77,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = ServiceState(scorer, error, limits, request_schema(), batch_schema())
 
     api = BotlensApi(app)
-    from api import spec, views
-
     spec.register_fields(api)
     api.register_blueprint(views.blp)
     app.register_error_handler(Exception, handle_exception)
+    observability.init_app(app, scorer.version if scorer else None)
+    access.init_app(app)
     return app

@@ -29,6 +29,20 @@ class Config:
     MAX_LIST_LENGTH: int = 200
     # Features reported per class in explanations.
     TOP_FEATURES: int = 5
+    # API keys: off for local use. When on, the scoring routes need 'Authorization: Bearer <key>' or
+    # 'X-API-Key: <key>'; keys (salted hashes, see api/auth.py) come from a JSON file and/or inline JSON.
+    AUTH_ENABLED: bool = False
+    API_KEYS_FILE: str | None = None
+    API_KEYS: str | list | None = None
+    # Quotas (accounts per minute; a batch counts each account). Keys carry their own quota; requests
+    # without a key (auth off) get this one, 0 = unlimited. Storage: memory:// per process, or
+    # redis://host:6379 to share quotas between workers and instances.
+    ANONYMOUS_QUOTA_PER_MINUTE: int = 0
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
+    CORS_ORIGINS: list[str] = []
+    # Level of the JSON logs (request bodies are never logged).
+    LOG_LEVEL: str = "INFO"
     # flask-smorest: metadata of the generated spec (no docs UI routes are registered).
     API_TITLE: str = "botlens account-integrity scoring"
     API_VERSION: str = "1.0.0"

@@ -9,6 +9,7 @@ import orjson
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
+from api.auth import AuthenticationRequired, KeyRevoked
 from model.errors import ArtifactError, BotlensError, InvalidRecordError, ModelNotLoadedError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class MalformedJSON(Exception):
 # Domain and request errors -> (status, problem slug, title). The one place statuses are chosen.
 STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
     MalformedJSON: (400, "malformed-json", "Malformed JSON"),
+    AuthenticationRequired: (401, "unauthorized", "Unauthorized"),
+    KeyRevoked: (403, "forbidden", "Forbidden"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported Media Type"),
     RequestValidationError: (422, "validation-error", "Validation Error"),
     InvalidRecordError: (422, "validation-error", "Validation Error"),
@@ -84,9 +87,11 @@ def handle_exception(exc: Exception) -> Response:
     if body["status"] >= 500 and not isinstance(exc, (BotlensError, HTTPException)):
         log.exception("unhandled error", exc_info=exc)
     headers = {}
-    if isinstance(exc, HTTPException) and exc.code == 405:
-        allow = exc.get_headers()
-        headers = {k: v for k, v in allow if k.lower() == "allow"}
+    if isinstance(exc, HTTPException) and exc.code in (405, 429):
+        headers = {k: v for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")}
+    if isinstance(exc, AuthenticationRequired):
+        headers["WWW-Authenticate"] = 'Bearer realm="botlens"'
+
     return problem_response(body, headers)
 
 

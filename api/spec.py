@@ -12,7 +12,7 @@ from api import schemas
 
 
 def register_fields(api: Api) -> None:
-    """Teaches the spec generator the custom fields: a batch slot is a result or a problem."""
+    """Teaches the spec generator the custom fields (a batch slot is a result or a problem) and the key schemes."""
 
     def batch_slot(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
         if isinstance(field, schemas.BatchSlot):
@@ -21,6 +21,8 @@ def register_fields(api: Api) -> None:
         return {}
 
     api.ma_plugin.converter.add_attribute_function(batch_slot)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme("apiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
 
 
 def spec_yaml() -> str:

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import orjson
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
-from api import schemas
+from api import observability, schemas
 from api.errors import (
     PROBLEM_MIME, MalformedJSON, RequestValidationError, UnsupportedMediaType, flatten_messages, problem_for_exception,
 )
@@ -21,9 +21,14 @@ from model.records import format_timestamp
 from model.scoring import Scorer, ScoringInput, prepare
 
 blp = Blueprint("v1", __name__, description="Account-integrity scores")
+# Either header carries the key; security applies only when the service runs with AUTH_ENABLED.
+SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
 _PROBLEMS = {
     400: "Malformed JSON.",
+    401: "No valid API key (when AUTH_ENABLED).",
+    403: "The API key is revoked.",
+    429: "Quota exceeded; Retry-After says when to retry.",
     413: "Body larger than MAX_CONTENT_LENGTH.",
     415: "Body is not application/json.",
     422: "Body does not match the schema; `errors` names each field.",
@@ -54,16 +59,19 @@ def _scorer() -> Scorer:
     return scorer
 
 
-def _json_body() -> Any:
-    """The request body parsed with orjson; 415 unless JSON, 400 if malformed."""
+def cached_body() -> Any:
+    """The request body parsed with orjson, once per request; 415 unless JSON, 400 if malformed."""
+    if "body" in g:
+        return g.body
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.")
     raw = request.get_data(cache=False)
     try:
-        return orjson.loads(raw)
+        g.body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MalformedJSON(f"The body is not valid JSON: {exc}") from exc
+    return g.body
 
 
 def _load(schema: Schema, data: Any) -> dict[str, Any]:
@@ -91,6 +99,7 @@ def _result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any], platf
 
 def _score(scorer: Scorer, items: list[ScoringInput]) -> list[dict[str, Any]]:
     scored = scorer.score(items, top_k=int(current_app.config["TOP_FEATURES"]))
+    observability.record_scores(scored)
     return [_result(scorer, item, s, item.account.platform) for item, s in zip(items, scored)]
 
 
@@ -100,11 +109,12 @@ class ScoreView(MethodView):
 
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.ScoreRequestSchema}}})
     @blp.response(200, schemas.ScoreResponseSchema)
-    @problems(400, 413, 415, 422, 503)
+    @blp.doc(security=SECURITY)
+    @problems(400, 401, 403, 413, 415, 422, 429, 503)
     def post(self) -> Response:
         """Scores one account for bot, troll and hijacked behaviour, with explanations."""
         scorer = _scorer()
-        data = _load(_state().request_schema, _json_body())
+        data = _load(_state().request_schema, cached_body())
         item = prepare(data, now=time.time())
         return _json(_score(scorer, [item])[0])
 
@@ -116,12 +126,13 @@ class BatchScoreView(MethodView):
 
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchRequestSchema}}})
     @blp.response(200, schemas.BatchResponseSchema)
-    @problems(400, 413, 415, 422, 503)
+    @blp.doc(security=SECURITY)
+    @problems(400, 401, 403, 413, 415, 422, 429, 503)
     def post(self) -> Response:
         """Scores up to MAX_BATCH accounts; each slot holds its result or its own problem object."""
         scorer = _scorer()
         state = _state()
-        envelope = _load(state.batch_schema, _json_body())
+        envelope = _load(state.batch_schema, cached_body())
         now = time.time()
         slots: list[Any] = [None] * len(envelope["accounts"])
         valid: list[tuple[int, ScoringInput]] = []
@@ -145,7 +156,8 @@ class ModelView(MethodView):
     """The loaded model's card."""
 
     @blp.response(200, schemas.ModelCardSchema)
-    @problems(503)
+    @blp.doc(security=SECURITY)
+    @problems(401, 403, 429, 503)
     def get(self) -> Response:
         """Returns the model card: data, metrics, thresholds, features, library versions."""
         scorer = _scorer()
@@ -190,3 +202,13 @@ class OpenAPIView(MethodView):
         """Serves openapi.yaml as committed (a test keeps it equal to the code's spec)."""
         text = Path(current_app.config["OPENAPI_PATH"]).read_bytes()
         return Response(text, mimetype="application/yaml")
+
+
+@blp.route("/metrics")
+class MetricsView(MethodView):
+    """Prometheus metrics."""
+
+    @blp.response(200, content_type="text/plain", description="Prometheus text exposition.")
+    def get(self) -> Response:
+        """Request counts and latencies by route and status, score histograms, model version."""
+        return observability.metrics_response()

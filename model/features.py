@@ -60,6 +60,8 @@ FEATURES: tuple[FeatureSpec, ...] = (
     FeatureSpec("screen_name_length", "profile", "handle length", "chars", "Characters in the screen name.", needs="account.screen_name"),
     FeatureSpec("screen_name_digits", "profile", "digits in the handle", "count", "Digits in the screen name (generated handles carry many).", needs="account.screen_name"),
     FeatureSpec("screen_name_entropy", "profile", "handle randomness", "bits", "Shannon entropy of the screen name's characters, bits per character.", needs="account.screen_name"),
+    FeatureSpec("declares_automation", "profile", "calls itself a bot", "flag", "1 if handle, name or bio names the account a bot or automated feed.", needs="account.screen_name"),
+    FeatureSpec("profile_url", "profile", "profile link", "flag", "1 if the profile carries a link.", needs="account.url"),
     FeatureSpec("name_handle_similarity", "profile", "name/handle similarity", "share", "Similarity of display name and screen name (0 = unrelated, 1 = same).", needs="account.name"),
     # Volume and rhythm
     FeatureSpec("posts_per_day", "volume", "posts a day", "rate", "Posts per day over the span of the supplied posts (span at least one day).", needs="posts"),
@@ -130,6 +132,10 @@ _WEEKEND_BY_OFFSET = np.stack([np.roll(_WEEKEND, -k) for k in _OFFSETS]).astype(
 _EPOCH_HOW_SHIFT = 3 * 24
 _TEXT_NOISE = re.compile(r"https?://\S+|@\w+|\d+|[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
+# Self-declared automation: "bot" as a word or handle part, *_ebooks accounts, "automated"/"auto-posting".
+_DECLARES_BOT = re.compile(r"(\bbot\b|bot_|_bot|ebooks|\bautomated\b|\bauto-?post)", re.IGNORECASE)
+# Handles may end in "bot" without a separator (newsbot); names may not (Talbot).
+_HANDLE_BOT = re.compile(r"bots?$", re.IGNORECASE)
 _WRAPPER_HOSTS = frozenset({"t.co"})
 # Host of an absolute or scheme-less link, without user info or port.
 _HOST = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?(?://)?(?:[^/?#@]*@)?([^/?#:@\s]+)")
@@ -197,6 +203,12 @@ def _profile(account: Account, as_of: float, out: np.ndarray) -> None:
             out[_I[name]] = 1.0 if value else 0.0
     if account.description is not None:
         out[_I["description_length"]] = float(len(account.description.strip()))
+    texts = [t for t in (account.screen_name, account.name, account.description) if t]
+    if texts:
+        declared = any(_DECLARES_BOT.search(t) for t in texts) or bool(_HANDLE_BOT.search(account.screen_name or ""))
+        out[_I["declares_automation"]] = 1.0 if declared else 0.0
+    if account.url is not None:
+        out[_I["profile_url"]] = 1.0 if account.url.strip() else 0.0
     handle = account.screen_name
     if handle:
         out[_I["screen_name_length"]] = float(len(handle))

@@ -75,6 +75,16 @@ def prepare(request: Mapping[str, Any], now: float) -> ScoringInput:
     return ScoringInput(account, posts, as_of, future)
 
 
+def decide_label(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> str:
+    """The class whose score most exceeds its threshold, else ``human``."""
+    label, best = HUMAN_LABEL, 0.0
+    for name, score in scores.items():
+        margin = score - thresholds[name]
+        if margin > best:
+            label, best = name, margin
+    return label
+
+
 def warnings_for(item: ScoringInput) -> list[str]:
     """Plain-language caveats about what the score could not see."""
     out = []
@@ -183,11 +193,7 @@ class Scorer:
         results = []
         for row, item in enumerate(items):
             scores = {name: round(float(probs[name][row]), 6) for name in self.classes}
-            label, best = HUMAN_LABEL, 0.0
-            for name in self.classes:
-                margin = scores[name] - thresholds[name]
-                if margin > best:
-                    label, best = name, margin
+            label = decide_label(scores, thresholds)
             expl = {}
             for head in self.heads:
                 name = head["name"]

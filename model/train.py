@@ -1,56 +1,55 @@
 """Train the bot, troll and hijacked heads on the real shared data: ``python -m model.train``.
 
-Accounts are split by a hash of (dataset, account key) into train (70%), calibration (15%) and test
-(15%); every variant of an account (truncated timelines, profile-only copy, hijack splices it is part
-of) stays on its account's side. Hijacked examples are semi-synthetic: a genuine account's history,
-a silence, then another account's posts (there is no real labelled hijack data).
+Hyper-parameters are chosen per head by 3-fold cross-validation grouped by account on the train
+split; each head is then fitted on the train split, calibrated (isotonic) on the calibration split
+and measured on the test split. Hijacked examples are semi-synthetic (see ``model.examples``).
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import platform
 import sys
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from model import datasets
-from model.datasets import BOT, HUMAN, TROLL, LabelledAccount
-from model.features import FEATURE_NAMES, FEATURES, MISSING, extract_features
-from model.records import Post
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, ScoringInput, prepare, sha256_file
+from model import datasets, metrics
+from model.datasets import BOT, HUMAN, TROLL
+from model.examples import Example, base_examples, feature_matrix, hijack_examples, missingness_matched, variants
+from model.features import FEATURE_NAMES, FEATURES, MISSING
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, sha256_file
 
 SEED = 20261122
-MAX_POSTS = 1000
 HEADS = ("bot", "troll", "hijacked")
 TARGET_FPR = 0.01
-# Snapshot time for accounts that carry neither observed_at nor posts (their age is unknown anyway).
-FALLBACK_NOW = {
-    "cresci-2015": "2013-06-01T00:00:00Z", "cresci-2017": "2015-05-01T00:00:00Z",
-    "kaggle-2017": "2017-03-31T00:00:00Z", "ira": "2017-11-01T00:00:00Z", "client-tweets": "2021-04-30T00:00:00Z",
+MODEL_VERSION = "1.1.0"
+# Calibrated probabilities stay inside this range: a finite calibration set never warrants certainty.
+PROB_FLOOR, PROB_CEIL = 0.001, 0.999
+BASE_PARAMS: dict[str, Any] = {
+    "objective": "binary", "learning_rate": 0.05, "min_data_in_leaf": 20, "feature_fraction": 0.8,
+    "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0, "deterministic": True,
+    "force_row_wise": True, "verbose": -1, "seed": SEED,
 }
-TRUNCATIONS = (1, 5, 20, 50, 200)
-LGB_PARAMS: dict[str, Any] = {
-    "objective": "binary", "learning_rate": 0.05, "num_leaves": 15, "max_depth": 5,
-    "min_data_in_leaf": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1,
-    "lambda_l2": 1.0, "deterministic": True, "force_row_wise": True, "verbose": -1, "seed": SEED,
-}
-NUM_ROUNDS = 300
+# Tree shapes tried by cross-validation, smallest first (TreeSHAP cost grows with leaves and depth).
+TREE_GRID = ({"num_leaves": 7, "max_depth": 3}, {"num_leaves": 15, "max_depth": 4}, {"num_leaves": 31, "max_depth": 5})
+ROUND_GRID = (100, 200, 400)
+# A larger model must beat a smaller one by this much mean CV AUC to be chosen.
+CV_TOLERANCE = 0.001
+Log = Callable[[str], None]
 
 
 def excluded_features(head: str) -> dict[str, str]:
     """Features a head may not use, with the confound that rules each out.
 
-    The troll data (IRA) has minute timestamps and no client or profile flags, while the human data
-    has them: features built on those would learn which dump an account came from, not behaviour.
+    The troll data (IRA) has minute timestamps, no posting client and no profile flags, and post
+    languages that most human data lacks: features built on those would learn which dump an
+    account came from, not how it behaves.
     """
     out: dict[str, str] = {}
     if head in ("troll", "hijacked"):
@@ -59,9 +58,9 @@ def excluded_features(head: str) -> dict[str, str]:
                 out[spec.name] = "needs second-resolution timestamps; IRA data is rounded to minutes"
     if head == "troll":
         for spec in FEATURES:
-            if spec.needs in ("posts.source",) or spec.name == "drift_source":
+            if spec.needs == "posts.source":
                 out[spec.name] = "no troll data has a posting client"
-            if spec.needs == "posts.lang" or spec.name == "drift_language":
+            if spec.needs == "posts.lang":
                 out[spec.name] = "post language is given for trolls but missing for most human data"
         for name in ("default_profile", "default_profile_image"):
             out[name] = "no troll data has profile flags"
@@ -74,122 +73,10 @@ def head_features(head: str) -> list[str]:
     return [name for name in FEATURE_NAMES if name not in excluded]
 
 
-def split_of(dataset: str, key: str) -> str:
-    """Account-level split from a hash, stable across runs and machines."""
-    bucket = int(hashlib.sha256(f"{dataset}:{key}".encode()).hexdigest()[:8], 16) % 100
-    return "train" if bucket < 70 else "calib" if bucket < 85 else "test"
-
-
-@dataclass(slots=True)
-class Example:
-    """One scored unit: an account (or a variant or splice of it) with its labels."""
-
-    dataset: str
-    key: str
-    label: str
-    group: str
-    split: str
-    variant: str
-    item: ScoringInput
-    hijacked: bool = False
-
-
-def _with_posts(item: ScoringInput, posts: list[Post], as_of: float | None = None) -> ScoringInput:
-    return ScoringInput(item.account, posts, item.as_of if as_of is None else as_of)
-
-
-def base_examples(accounts: Iterable[LabelledAccount]) -> list[Example]:
-    """Prepares every real account as-is (newest MAX_POSTS posts)."""
-    out = []
-    for acc in accounts:
-        now = datetime.fromisoformat(FALLBACK_NOW.get(acc.dataset, "2020-01-01T00:00:00Z")).timestamp()
-        item = prepare(acc.request, now=now)
-        if len(item.posts) > MAX_POSTS:
-            item = _with_posts(item, sorted(item.posts, key=lambda p: p.created_at)[-MAX_POSTS:])
-        out.append(Example(acc.dataset, acc.key, acc.label, acc.group, split_of(acc.dataset, acc.key), "full", item))
-    return out
-
-
-def _has_profile(item: ScoringInput) -> bool:
-    a = item.account
-    return any(v is not None for v in (a.followers_count, a.created_at, a.statuses_count, a.description))
-
-
-def variants(examples: Sequence[Example], rng: np.random.Generator) -> list[Example]:
-    """Truncated and profile-only copies, so scores hold for any number of posts from 0 up."""
-    out = []
-    for ex in examples:
-        posts = sorted(ex.item.posts, key=lambda p: p.created_at)
-        shorter = [k for k in TRUNCATIONS if k < len(posts)]
-        if shorter:
-            k = int(rng.choice(shorter))
-            out.append(replace(ex, variant=f"recent{k}", item=_with_posts(ex.item, posts[-k:])))
-        if posts and _has_profile(ex.item):
-            out.append(replace(ex, variant="profile", item=_with_posts(ex.item, [])))
-    return out
-
-
-def splice(victim: Example, donor: Example, rng: np.random.Generator) -> Example:
-    """A semi-synthetic hijack: the victim's older posts, a silence, then the donor's posts as the victim's.
-
-    The donor's timeline is shifted by whole weeks so its weekday and hour pattern survive.
-    """
-    old = sorted(victim.item.posts, key=lambda p: p.created_at)
-    new = sorted(donor.item.posts, key=lambda p: p.created_at)
-    keep_old = 0 if rng.random() < 0.15 else max(3, int(len(old) * rng.uniform(0.2, 0.8)))
-    old = old[:keep_old]
-    n_new = int(min(len(new), max(5, rng.integers(5, 300))))
-    new = new[-n_new:]
-    if rng.random() < 0.25:
-        gap_days = rng.uniform(0.5, 7.0)
-    else:
-        gap_days = float(np.exp(rng.uniform(np.log(30), np.log(1500))))
-    start = (old[-1].created_at if old else (victim.item.account.created_at or new[0].created_at)) + gap_days * 86400
-    week = 7 * 86400
-    shift = np.ceil((start - new[0].created_at) / week) * week
-    shifted = [replace(p, created_at=p.created_at + shift) for p in new]
-    posts = (old + shifted)[-MAX_POSTS:]
-    as_of = shifted[-1].created_at
-    item = ScoringInput(victim.item.account, posts, as_of)
-    return Example(victim.dataset, victim.key, victim.label, f"spliced:{donor.dataset}:{donor.label}",
-                   victim.split, "spliced", item, hijacked=True)
-
-
-def hijack_examples(examples: Sequence[Example], rng: np.random.Generator) -> list[Example]:
-    """One splice per human timeline of 10+ posts, with a donor of 5+ posts from the same split (any label)."""
-    out = []
-    by_split: dict[str, list[Example]] = defaultdict(list)
-    for ex in examples:
-        if len(ex.item.posts) >= 5:
-            by_split[ex.split].append(ex)
-    for ex in examples:
-        if ex.label != HUMAN or len(ex.item.posts) < 10:
-            continue
-        pool = by_split[ex.split]
-        donor = pool[int(rng.integers(len(pool)))]
-        while donor.key == ex.key and donor.dataset == ex.dataset:
-            donor = pool[int(rng.integers(len(pool)))]
-        out.append(splice(ex, donor, rng))
-    return out
-
-
-def feature_matrix(examples: Sequence[Example], n_jobs: int = 2) -> np.ndarray:
-    """Features of every example, in parallel processes."""
-    from joblib import Parallel, delayed
-
-    chunks = [examples[i : i + 2000] for i in range(0, len(examples), 2000)]
-
-    def run(chunk: Sequence[Example]) -> np.ndarray:
-        return np.vstack([extract_features(e.item.account, e.item.posts, e.item.as_of) for e in chunk])
-
-    parts = Parallel(n_jobs=n_jobs)(delayed(run)(chunk) for chunk in chunks)
-    return np.vstack(parts) if parts else np.empty((0, len(FEATURE_NAMES)))
-
-
 def head_rows(head: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     """Which examples a head trains and is evaluated on, and its binary target.
 
-    The bot head sees only datasets that hold bots (bots against their own dataset's humans), so that
+    The bot head sees only datasets that hold bots (bots against their own dataset's humans), so
     human-only samples cannot teach it which dump is bot-free.
     """
     if head == "bot":
@@ -203,39 +90,35 @@ def head_rows(head: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.nd
         mask = np.ones(len(examples), dtype=bool)
         y = np.array([e.hijacked for e in examples])
     else:
-        raise ValueError(head)
+        raise ValueError(f"unknown head {head}")
     return mask, y.astype(int)
 
 
 def balanced_weights(examples: Sequence[Example], y: np.ndarray) -> np.ndarray:
-    """Equal total weight per (dataset, target) cell, so no dump dominates by size."""
+    """Equal total weight per (dataset, target) cell, so no dump dominates by its size."""
     cells = [(e.dataset, int(t)) for e, t in zip(examples, y)]
     counts = Counter(cells)
     w = np.array([1.0 / counts[c] for c in cells])
     return w * (len(w) / w.sum())
 
 
-def roc_auc(y: np.ndarray, s: np.ndarray) -> float:
-    """ROC AUC; NaN when a class is absent."""
-    from sklearn.metrics import roc_auc_score
-
-    if len(set(y.tolist())) < 2:
-        return float("nan")
-    return float(roc_auc_score(y, s))
-
-
 def fit_isotonic(raw: np.ndarray, y: np.ndarray) -> dict[str, list[float]]:
     """Isotonic calibration table (raw log-odds -> probability) for ``np.interp``."""
     from sklearn.isotonic import IsotonicRegression
 
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0, increasing=True)
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=PROB_FLOOR, y_max=PROB_CEIL, increasing=True)
     iso.fit(raw, y)
     return {"x": iso.X_thresholds_.astype(float).tolist(), "y": iso.y_thresholds_.astype(float).tolist()}
 
 
+def calibrated(calibration: dict[str, list[float]], raw: np.ndarray) -> np.ndarray:
+    """Applies a calibration table (the same rule as ``Scorer.calibrate``)."""
+    return np.interp(raw, calibration["x"], calibration["y"])
+
+
 def reference_percentiles(X: np.ndarray, examples: Sequence[Example]) -> dict[str, dict[str, float]]:
-    """p10/p50/p90 of each feature among human accounts as supplied (for reason texts)."""
-    rows = np.array([e.label == HUMAN and e.variant == "full" and not e.hijacked and e.split == "train" for e in examples])
+    """p10/p50/p90 of each feature among human train accounts as supplied (for reason texts)."""
+    rows = np.array([e.label == HUMAN and e.variant == "full" and e.split == "train" for e in examples])
     out = {}
     for j, name in enumerate(FEATURE_NAMES):
         col = X[rows, j]
@@ -244,6 +127,134 @@ def reference_percentiles(X: np.ndarray, examples: Sequence[Example]) -> dict[st
             p10, p50, p90 = np.percentile(col, [10, 50, 90])
             out[name] = {"p10": float(p10), "p50": float(p50), "p90": float(p90), "n": int(col.size)}
     return out
+
+
+def training_matrix(head: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
+                    n_jobs: int) -> np.ndarray:
+    """Train-side features of a head, missingness-matched between its classes where dumps differ."""
+    if head == "bot":
+        return missingness_matched(examples, y, X, rng, within_dataset=True, n_jobs=n_jobs)
+    if head == "troll":
+        return missingness_matched(examples, y, X, rng, within_dataset=False, n_jobs=n_jobs)
+    return X
+
+
+def select_params(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[str], n_jobs: int,
+                  log: Log) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
+    """Chooses tree shape and rounds by 3-fold CV grouped by account (weighted ROC AUC)."""
+    import lightgbm as lgb
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold
+
+    results = []
+    folds = list(GroupKFold(n_splits=3).split(X, y, groups))
+    for shape in TREE_GRID:
+        aucs: dict[int, list[float]] = {r: [] for r in ROUND_GRID}
+        for tr, va in folds:
+            booster = lgb.train({**BASE_PARAMS, **shape, "num_threads": n_jobs},
+                                lgb.Dataset(X[tr], label=y[tr], weight=w[tr]), num_boost_round=max(ROUND_GRID))
+            for rounds in ROUND_GRID:
+                aucs[rounds].append(roc_auc_score(y[va], booster.predict(X[va], num_iteration=rounds), sample_weight=w[va]))
+        for rounds in ROUND_GRID:
+            results.append({**shape, "rounds": rounds, "cv_auc": float(np.mean(aucs[rounds]))})
+    best_auc = max(r["cv_auc"] for r in results)
+    # Results are ordered small to large: take the first within tolerance of the best.
+    chosen = next(r for r in results if r["cv_auc"] >= best_auc - CV_TOLERANCE)
+    log(f"    CV: chose {chosen} (best {best_auc:.4f})")
+    shape = {k: chosen[k] for k in ("num_leaves", "max_depth")}
+    return {**BASE_PARAMS, **shape}, int(chosen["rounds"]), results
+
+
+def fit_head(head: str, examples: Sequence[Example], X: np.ndarray, train_rows: np.ndarray, calib_rows: np.ndarray,
+             rng: np.random.Generator, n_jobs: int = 2, tune: bool = True, params: dict[str, Any] | None = None,
+             rounds: int = 200, X_train: np.ndarray | None = None, log: Log = print) -> dict[str, Any]:
+    """Fits one head on ``train_rows`` and calibrates it on ``calib_rows`` (indices into ``examples``).
+
+    Args:
+        X_train: The train rows' missingness-matched features, if already computed (else computed here).
+
+    Returns:
+        The head as stored in the artifact (booster, features, calibration, threshold) plus ``cv``.
+    """
+    import lightgbm as lgb
+
+    _, y = head_rows(head, examples)
+    feats = head_features(head)
+    cols = [FEATURE_NAMES.index(f) for f in feats]
+    ex_tr = [examples[i] for i in train_rows]
+    if X_train is None:
+        X_train = training_matrix(head, ex_tr, y[train_rows], X[train_rows], rng, n_jobs)
+    X_tr = X_train[:, cols]
+    w = balanced_weights(ex_tr, y[train_rows])
+    cv: list[dict[str, Any]] = []
+    if tune:
+        params, rounds, cv = select_params(X_tr, y[train_rows], w, [f"{e.dataset}:{e.key}" for e in ex_tr], n_jobs, log)
+    params = {**BASE_PARAMS, "num_leaves": 15, "max_depth": 4, **(params or {})}
+    booster = lgb.train({**params, "num_threads": n_jobs}, lgb.Dataset(X_tr, label=y[train_rows], weight=w, feature_name=feats),
+                        num_boost_round=rounds)
+    raw_ca = booster.predict(X[calib_rows][:, cols], raw_score=True)
+    calibration = fit_isotonic(raw_ca, y[calib_rows])
+    p_ca = calibrated(calibration, raw_ca)
+    full = np.array([examples[i].variant in ("full", "spliced") for i in calib_rows], dtype=bool)
+    negatives = p_ca[(y[calib_rows] == 0) & full]
+    threshold = float(np.quantile(negatives, 1 - TARGET_FPR)) if negatives.size else 0.5
+    return {"name": head, "booster": booster, "features": feats, "calibration": calibration,
+            "threshold": min(max(threshold, 0.05), 0.95), "params": params, "rounds": rounds, "cv": cv}
+
+
+def head_probabilities(head: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities of a fitted head on full feature rows."""
+    cols = [FEATURE_NAMES.index(f) for f in head["features"]]
+    return calibrated(head["calibration"], head["booster"].predict(X[:, cols], raw_score=True))
+
+
+def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
+    """Test-split metrics of one head: overall (as supplied), profile-only, and per dataset."""
+    full = np.array([e.variant in ("full", "spliced") for e in examples], dtype=bool)
+    prof = np.array([e.variant == "profile" for e in examples], dtype=bool)
+    out: dict[str, Any] = {"overall": metrics.summary(y[full], probs[full]),
+                           "profile_only": metrics.summary(y[prof], probs[prof]),
+                           "all_variants": metrics.summary(y, probs), "per_dataset": {}}
+    for name in sorted({e.dataset for e in examples}):
+        in_ds = np.array([e.dataset == name for e in examples]) & full
+        # IRA holds trolls only: compare every test troll with this dataset's non-trolls.
+        sel = in_ds | (full & (y == 1)) if head == "troll" else in_ds
+        if 0 < y[sel].sum() < sel.sum():
+            out["per_dataset"][name] = metrics.summary(y[sel], probs[sel])
+    return out
+
+
+def fit_heads(examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune: bool = True, rounds: int = 200,
+              log: Log = print) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Trains, calibrates and tests every head on prepared examples and their feature matrix.
+
+    Returns:
+        The heads as stored in the artifact, and their model-card entries.
+    """
+    rng = np.random.default_rng(SEED)
+    split = np.array([e.split for e in examples])
+    heads, card_heads = [], []
+    for head in HEADS:
+        mask, y = head_rows(head, examples)
+        log(f"[{head}] training on {int((mask & (split == 'train')).sum())} examples")
+        fitted = fit_head(head, examples, X, np.flatnonzero(mask & (split == "train")),
+                          np.flatnonzero(mask & (split == "calib")), rng, n_jobs=n_jobs, tune=tune, rounds=rounds, log=log)
+        te = np.flatnonzero(mask & (split == "test"))
+        result = split_metrics(head, head_probabilities(fitted, X[te]), y[te], [examples[i] for i in te])
+        o = result["overall"]
+        log(f"[{head}] test ROC AUC {o['roc_auc']:.4f}  PR AUC {o['pr_auc']:.4f}  ECE {o['ece']:.4f}  "
+            f"profile-only AUC {result['profile_only']['roc_auc']:.4f}  threshold {fitted['threshold']:.3f}")
+        for name, m in result["per_dataset"].items():
+            log(f"    {name:14s} ROC AUC {m['roc_auc']:.4f}  n={m['n']} positives={m['positives']}")
+        cv, params, n_rounds = fitted.pop("cv"), fitted.pop("params"), fitted.pop("rounds")
+        heads.append(fitted)
+        card_heads.append({
+            "name": head, "features": fitted["features"], "excluded_features": excluded_features(head),
+            "threshold": fitted["threshold"],
+            "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of calibration-split negatives fall",
+            "params": params, "num_boost_round": n_rounds, "cv": cv, "test_metrics": result,
+        })
+    return heads, card_heads
 
 
 def _versions() -> dict[str, str]:
@@ -255,73 +266,8 @@ def _versions() -> dict[str, str]:
             "scikit-learn": sklearn.__version__, "joblib": joblib.__version__}
 
 
-def evaluate_head(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
-    """Test-split metrics of one head: overall, per dataset and profile-only."""
-    full = np.array([e.variant in ("full", "spliced") for e in examples])
-    prof = np.array([e.variant == "profile" for e in examples])
-    metrics: dict[str, Any] = {"auc_all_variants": roc_auc(y, probs), "auc": roc_auc(y[full], probs[full]),
-                               "auc_profile_only": roc_auc(y[prof], probs[prof]), "n": int(len(y)), "positives": int(y.sum())}
-    per = {}
-    names = sorted({e.dataset for e in examples})
-    for name in names:
-        in_ds = np.array([e.dataset == name for e in examples]) & full
-        if head == "troll":
-            # IRA holds trolls only: compare every test troll with this dataset's non-trolls.
-            sel = in_ds | (full & (y == 1))
-        else:
-            sel = in_ds
-        auc = roc_auc(y[sel], probs[sel])
-        if auc == auc:
-            per[name] = {"auc": auc, "n": int(sel.sum()), "positives": int(y[sel].sum())}
-    metrics["per_dataset"] = per
-    return metrics
-
-
-def fit_heads(examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, num_rounds: int = NUM_ROUNDS,
-              log=print) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Trains, calibrates and evaluates every head on prepared examples and their feature matrix.
-
-    Returns:
-        The heads as stored in the artifact, and their model-card entries.
-    """
-    import lightgbm as lgb
-
-    split = np.array([e.split for e in examples])
-    heads, card_heads = [], []
-    for head in HEADS:
-        mask, y = head_rows(head, examples)
-        feats = head_features(head)
-        cols = [FEATURE_NAMES.index(f) for f in feats]
-        tr, ca, te = (mask & (split == s) for s in ("train", "calib", "test"))
-        ex_tr = [examples[i] for i in np.flatnonzero(tr)]
-        dtrain = lgb.Dataset(X[tr][:, cols], label=y[tr], weight=balanced_weights(ex_tr, y[tr]), feature_name=feats,
-                             free_raw_data=True)
-        booster = lgb.train({**LGB_PARAMS, "num_threads": n_jobs}, dtrain, num_boost_round=num_rounds)
-        raw_ca = booster.predict(X[ca][:, cols], raw_score=True)
-        calibration = fit_isotonic(raw_ca, y[ca])
-        p_ca = np.interp(raw_ca, calibration["x"], calibration["y"])
-        ca_full = np.array([examples[i].variant in ("full", "spliced") for i in np.flatnonzero(ca)], dtype=bool)
-        negatives = p_ca[(y[ca] == 0) & ca_full]
-        threshold = float(np.quantile(negatives, 1 - TARGET_FPR)) if negatives.size else 0.5
-        threshold = min(max(threshold, 0.05), 0.95)
-        raw_te = booster.predict(X[te][:, cols], raw_score=True)
-        p_te = np.interp(raw_te, calibration["x"], calibration["y"])
-        ex_te = [examples[i] for i in np.flatnonzero(te)]
-        metrics = evaluate_head(head, p_te, y[te], ex_te)
-        log(f"[{head}] test AUC {metrics['auc']:.4f} (profile-only {metrics['auc_profile_only']:.4f}, "
-            f"all variants {metrics['auc_all_variants']:.4f}) threshold {threshold:.3f}")
-        for name, m in metrics["per_dataset"].items():
-            log(f"    {name:14s} AUC {m['auc']:.4f}  n={m['n']} positives={m['positives']}")
-        heads.append({"name": head, "booster": booster, "features": feats, "calibration": calibration, "threshold": threshold})
-        card_heads.append({"name": head, "features": feats, "excluded_features": excluded_features(head),
-                           "threshold": threshold, "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of "
-                           "calibration-split negatives fall", "num_trees": booster.num_trees(),
-                           "test_metrics": metrics})
-    return heads, card_heads
-
-
 def save_model(heads: list[dict[str, Any]], card: dict[str, Any], reference: dict[str, Any], out_artifact: Path,
-               out_card: Path, version: str = "1.0.0") -> dict[str, Any]:
+               out_card: Path, version: str = MODEL_VERSION) -> dict[str, Any]:
     """Writes the artifact, then the card that records its sha256 (the only checksum the service trusts)."""
     import joblib
 
@@ -342,33 +288,46 @@ def save_model(heads: list[dict[str, Any]], card: dict[str, Any], reference: dic
     return card
 
 
-def train(data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int = 2, log=print) -> dict[str, Any]:
-    """Loads the real data, trains and calibrates every head, writes the artifact and its card.
-
-    Returns:
-        The model card that was written.
-    """
+def prepare_examples(data_dir: Path | None, n_jobs: int = 2, log: Log = print) -> tuple[list[Example], np.ndarray]:
+    """Loads the real data and builds every example (variants and splices) with its features."""
     started = time.time()
     rng = np.random.default_rng(SEED)
     accounts = datasets.load_all(data_dir)
     log(f"loaded {len(accounts)} accounts in {time.time() - started:.0f}s")
     base = base_examples(accounts)
     examples = base + variants(base, rng) + hijack_examples(base, rng)
-    log(f"{len(examples)} examples ({dict(Counter(e.variant for e in examples))})")
+    log(f"{len(examples)} examples {dict(Counter(e.variant for e in examples))}")
     X = feature_matrix(examples, n_jobs=n_jobs)
     log(f"features in {time.time() - started:.0f}s")
+    return examples, X
+
+
+def data_summary(examples: Sequence[Example]) -> dict[str, Any]:
+    """Accounts per dataset, label and split, for the model card."""
+    summary = Counter((e.dataset, e.label, e.split) for e in examples if e.variant == "full")
+    return {
+        "split_rule": "sha256(dataset:account_key) mod 100: <70 train, <85 calibration, else test",
+        "accounts": [{"dataset": d, "label": l, "split": s, "accounts": n} for (d, l, s), n in sorted(summary.items())],
+        "augmentation": "each account also as its newest k posts (k in 1,5,20,50,200) and profile-only; "
+                        "hijacked = semi-synthetic splices of a genuine history, a silence and another account's posts; "
+                        "train-side missingness matching between classes (bot: within each dataset; troll: overall)",
+        "sources": sorted(datasets.LOADERS),
+    }
+
+
+def train(data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int = 2, log: Log = print) -> dict[str, Any]:
+    """Loads the real data, trains and calibrates every head, writes the artifact and its card.
+
+    Returns:
+        The model card that was written.
+    """
+    started = time.time()
+    examples, X = prepare_examples(data_dir, n_jobs, log)
     heads, card_heads = fit_heads(examples, X, n_jobs=n_jobs, log=log)
-    summary = Counter((e.dataset, e.label, e.split) for e in base)
     card = save_model(heads, {
         "heads": card_heads,
-        "training_data": {
-            "split_rule": "sha256(dataset:account_key) mod 100: <70 train, <85 calibration, else test",
-            "accounts": [{"dataset": d, "label": l, "split": s, "accounts": n} for (d, l, s), n in sorted(summary.items())],
-            "augmentation": "each account also as its newest k posts (k in 1,5,20,50,200) and profile-only; "
-                            "hijacked = semi-synthetic splices of a genuine history, a silence and another account's posts",
-            "sources": sorted(datasets.LOADERS),
-        },
-        "training": {"params": LGB_PARAMS, "num_boost_round": NUM_ROUNDS, "seed": SEED,
+        "training_data": data_summary(examples),
+        "training": {"base_params": BASE_PARAMS, "tree_grid": TREE_GRID, "round_grid": ROUND_GRID, "seed": SEED,
                      "seconds": round(time.time() - started)},
     }, reference_percentiles(X, examples), out_artifact, out_card)
     log(f"wrote {out_artifact} ({card['artifact']['sha256'][:12]}) and {out_card} in {time.time() - started:.0f}s")
@@ -377,7 +336,7 @@ def train(data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None, help="shared data folder (default ../shared/data)")
     parser.add_argument("--artifact", type=Path, default=DEFAULT_ARTIFACT)
     parser.add_argument("--card", type=Path, default=DEFAULT_CARD)

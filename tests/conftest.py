@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from api import create_app
-from model import train
+from model import examples, train
 from model.datasets import default_data_dir
 from model.scoring import Scorer
 from tests import synthetic
@@ -20,12 +20,12 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Artifact and card of a small model trained on synthetic accounts with the real pipeline."""
     out = tmp_path_factory.mktemp("model")
     rng = np.random.default_rng(1)
-    base = train.base_examples(synthetic.accounts())
-    examples = base + train.variants(base, rng) + train.hijack_examples(base, rng)
-    X = train.feature_matrix(examples, n_jobs=1)
-    heads, card_heads = train.fit_heads(examples, X, n_jobs=1, num_rounds=40, log=lambda *_: None)
+    base = examples.base_examples(synthetic.accounts())
+    all_examples = base + examples.variants(base, rng) + examples.hijack_examples(base, rng)
+    X = examples.feature_matrix(all_examples, n_jobs=1)
+    heads, card_heads = train.fit_heads(all_examples, X, n_jobs=1, tune=False, rounds=40, log=lambda *_: None)
     artifact, card = out / "model.joblib", out / "card.json"
-    train.save_model(heads, {"heads": card_heads, "training_data": {"synthetic": True}}, train.reference_percentiles(X, examples),
+    train.save_model(heads, {"heads": card_heads, "training_data": {"synthetic": True}}, train.reference_percentiles(X, all_examples),
                      artifact, card, version="test-0")
     return artifact, card
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from model.errors import ArtifactError
+from model.features import FEATURE_INDEX
 from model.scoring import Scorer, prepare
 from tests import synthetic
 
@@ -101,3 +102,24 @@ def test_prepare_observed_at_defaults_to_newest_post_else_now() -> None:
     body = {"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z"}, {"created_at": "2020-01-02T00:00:00+02:00"}]}
     assert prepare(body, now=5.0).as_of == pytest.approx(1577916000.0)
     assert prepare({"account": {"id": "1"}}, now=5.0).as_of == 5.0
+
+
+def test_scorer_top_feature_perturbation_moves_score_expected_way(scorer: Scorer) -> None:
+    """Setting a bot's top bot-raising feature to the typical human value lowers its bot score."""
+    rng = np.random.default_rng(11)
+    items = [prepare(synthetic.bot(i, rng, 150), now=synthetic.OBSERVED) for i in range(5)]
+    X = scorer.matrix(items)
+    head = next(h for h in scorer.heads if h["name"] == "bot")
+    results = scorer.score(items)
+    moved = 0
+    for row, result in enumerate(results):
+        top = result["explanations"]["bot"]["top_features"][0]
+        if top["contribution"] <= 0 or top["feature"] not in scorer.reference:
+            continue
+        perturbed = X[row : row + 1].copy()
+        perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]
+        before = head["booster"].predict(X[row : row + 1, head["columns"]], raw_score=True)[0]
+        after = head["booster"].predict(perturbed[:, head["columns"]], raw_score=True)[0]
+        assert after < before, top
+        moved += 1
+    assert moved >= 3

@@ -1,0 +1,148 @@
+"""API keys: salted hashes at rest, constant-time checks, and a CLI to mint and revoke them.
+
+A key looks like ``bl_<id>_<secret>``: the id finds the record, the secret is checked against
+``sha256(salt + secret)``. Secrets are 256 random bits, so a fast salted hash is enough (no
+password stretching is needed against brute force), and the hash costs microseconds per request.
+Records live in a JSON file (``API_KEYS_FILE``) or inline JSON (``API_KEYS``, e.g. from
+``BOTLENS_API_KEYS``); no plain key is ever stored.
+
+Mint one: ``python -m api.auth mint --name my-pipeline --quota 6000 --file keys.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import secrets
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+PREFIX = "bl"
+# Compared against when the key id is unknown, so that unknown and wrong keys take the same time.
+_DUMMY_SALT = bytes(16)
+_DUMMY_DIGEST = hashlib.sha256(_DUMMY_SALT + b"none").hexdigest()
+
+
+class AuthenticationRequired(Exception):
+    """No key, a malformed key or a wrong key (401)."""
+
+
+class KeyRevoked(Exception):
+    """A correct key that has been revoked (403)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """One stored key: never the key itself, only its salted hash."""
+
+    id: str
+    name: str
+    salt: str
+    sha256: str
+    quota_per_minute: int = 600
+    revoked: bool = False
+
+
+def _digest(salt_hex: str, secret: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt_hex) + secret.encode()).hexdigest()
+
+
+def mint(name: str, quota_per_minute: int) -> tuple[str, ApiKey]:
+    """Creates a key; returns the plain key (shown once) and the record to store."""
+    key_id = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    salt = secrets.token_hex(16)
+    return f"{PREFIX}_{key_id}_{secret}", ApiKey(key_id, name, salt, _digest(salt, secret), quota_per_minute)
+
+
+class KeyStore:
+    """The keys a service accepts, indexed by id."""
+
+    def __init__(self, keys: Iterable[ApiKey]) -> None:
+        self.keys = {k.id: k for k in keys}
+
+    @classmethod
+    def from_records(cls, records: Sequence[Mapping[str, Any]]) -> "KeyStore":
+        """Builds the store from JSON records (unknown record fields are an error)."""
+        return cls(ApiKey(**dict(r)) for r in records)
+
+    @classmethod
+    def from_config(cls, inline: Any, path: str | None) -> "KeyStore":
+        """Keys from inline JSON (a list or its text) and/or a JSON file holding a list."""
+        records: list[Mapping[str, Any]] = []
+        if inline:
+            records.extend(json.loads(inline) if isinstance(inline, str) else inline)
+        if path:
+            records.extend(json.loads(Path(path).read_text()))
+        return cls.from_records(records)
+
+    def verify(self, presented: str | None) -> ApiKey:
+        """Returns the key's record.
+
+        Raises:
+            AuthenticationRequired: missing, malformed or wrong key.
+            KeyRevoked: the key is right but revoked.
+        """
+        if not presented:
+            raise AuthenticationRequired("Send an API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.")
+        parts = presented.strip().split("_", 2)
+        key_id, secret = (parts[1], parts[2]) if len(parts) == 3 and parts[0] == PREFIX else ("", presented)
+        record = self.keys.get(key_id)
+        salt, expected = (record.salt, record.sha256) if record else (_DUMMY_SALT.hex(), _DUMMY_DIGEST)
+        matches = hmac.compare_digest(_digest(salt, secret), expected)
+        if record is None or not matches:
+            raise AuthenticationRequired("The API key is not valid.")
+        if record.revoked:
+            raise KeyRevoked("The API key has been revoked.")
+        return record
+
+
+def presented_key(headers: Mapping[str, str]) -> str | None:
+    """The key from ``Authorization: Bearer`` or ``X-API-Key``."""
+    auth = headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return headers.get("X-API-Key") or None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``mint`` a key (prints it once, stores its hash) or ``revoke`` one by id."""
+    parser = argparse.ArgumentParser(description="Manage botlens API keys.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("mint", help="create a key")
+    m.add_argument("--name", required=True)
+    m.add_argument("--quota", type=int, default=600, help="accounts scored per minute")
+    m.add_argument("--file", type=Path, help="keys file to append the record to (else the record is printed)")
+    r = sub.add_parser("revoke", help="revoke a key by id")
+    r.add_argument("--id", required=True)
+    r.add_argument("--file", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.command == "mint":
+        key, record = mint(args.name, args.quota)
+        if args.file:
+            records = json.loads(args.file.read_text()) if args.file.exists() else []
+            records.append(asdict(record))
+            args.file.write_text(json.dumps(records, indent=1) + "\n")
+            print(f"stored key {record.id} ({record.name}) in {args.file}", file=sys.stderr)
+        else:
+            print(json.dumps(asdict(record)), file=sys.stderr)
+        print(key)
+        return 0
+    records = json.loads(args.file.read_text())
+    found = [r for r in records if r["id"] == args.id]
+    if not found:
+        print(f"no key {args.id} in {args.file}", file=sys.stderr)
+        return 1
+    for record in found:
+        record["revoked"] = True
+    args.file.write_text(json.dumps(records, indent=1) + "\n")
+    print(f"revoked {args.id}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Evaluate the shipped model on the real data: ``python -m model.evaluate``.
+
+Reports, per head and per dataset, ROC AUC, PR AUC, recall at 1% and 5% false-positive rate and
+expected calibration error on the held-back test split; a leave-one-dataset-out table (retrained
+without a dataset, tested on all of it); and a confusion table between heads. Writes the results
+into the model card (served at ``GET /v1/model``) and a markdown report with a reliability plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from model import datasets, metrics, train
+from model.datasets import HUMAN, TROLL
+from model.examples import Example
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, HUMAN_LABEL, Scorer, decide_label
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+# IRA categories too small to test on their own are left in training.
+MIN_GROUP = 20
+
+
+def true_class(e: Example) -> str:
+    """The class an example stands for in the confusion table."""
+    return "hijacked" if e.hijacked else e.label
+
+
+def confusion(examples: Sequence[Example], probs: dict[str, np.ndarray], thresholds: dict[str, float]) -> dict[str, dict[str, int]]:
+    """Test-split accounts as supplied: true class -> predicted label counts."""
+    table: dict[str, Counter] = {}
+    for i, e in enumerate(examples):
+        if e.split != "test" or e.variant not in ("full", "spliced"):
+            continue
+        label = decide_label({h: float(p[i]) for h, p in probs.items()}, thresholds)
+        table.setdefault(true_class(e), Counter())[label] += 1
+    return {k: dict(v) for k, v in sorted(table.items())}
+
+
+def _leave_out(head: str, examples: Sequence[Example], X: np.ndarray, matched: np.ndarray, train_rows: np.ndarray,
+               calib_rows: np.ndarray, test_rows: np.ndarray, excluded: np.ndarray, card_head: dict[str, Any]) -> dict[str, Any]:
+    """Retrains a head without the ``excluded`` examples and measures it on ``test_rows``."""
+    keep = ~excluded[train_rows]
+    fitted = train.fit_head(head, examples, X, train_rows[keep], calib_rows[~excluded[calib_rows]],
+                            np.random.default_rng(train.SEED), tune=False, params=card_head["params"],
+                            rounds=card_head["num_boost_round"], X_train=matched[keep], log=lambda *_: None)
+    _, y = train.head_rows(head, examples)
+    probs = train.head_probabilities(fitted, X[test_rows])
+    full = np.array([examples[i].variant in ("full", "spliced") for i in test_rows], dtype=bool)
+    return metrics.summary(y[test_rows][full], probs[full])
+
+
+def leave_one_out(examples: Sequence[Example], X: np.ndarray, card: dict[str, Any], log=print) -> list[dict[str, Any]]:
+    """Leave-one-dataset-out (and leave-one-troll-category-out) results for every head."""
+    split = np.array([e.split for e in examples])
+    dataset = np.array([e.dataset for e in examples])
+    rows: list[dict[str, Any]] = []
+    for card_head in card["heads"]:
+        head = card_head["name"]
+        mask, y = train.head_rows(head, examples)
+        tr = np.flatnonzero(mask & (split == "train"))
+        ca = np.flatnonzero(mask & (split == "calib"))
+        ex_tr = [examples[i] for i in tr]
+        matched = train.training_matrix(head, ex_tr, y[tr], X[tr], np.random.default_rng(train.SEED), 2)
+        held_out: list[tuple[str, np.ndarray, np.ndarray]] = []
+        for name in sorted(set(dataset[mask])):
+            in_ds = dataset == name
+            if head == "troll" and name == "ira":
+                continue
+            if head == "troll":
+                test = np.flatnonzero(mask & (in_ds | ((y == 1) & (split == "test"))))
+            else:
+                test = np.flatnonzero(mask & in_ds)
+            if 0 < y[test].sum() < len(test):
+                held_out.append((f"dataset {name}", in_ds, test))
+        if head == "troll":
+            groups = Counter(e.group for e in examples if e.label == TROLL and e.variant == "full")
+            for group, count in sorted(groups.items()):
+                if count < MIN_GROUP:
+                    continue
+                in_group = np.array([e.label == TROLL and e.group == group for e in examples])
+                test = np.flatnonzero(mask & (in_group | ((y == 0) & (split == "test"))))
+                held_out.append((f"IRA category {group}", in_group, test))
+        for name, excluded, test in held_out:
+            result = _leave_out(head, examples, X, matched, tr, ca, test, excluded, card_head)
+            rows.append({"head": head, "left_out": name, **result})
+            log(f"  LODO [{head}] without {name}: ROC AUC {result['roc_auc']:.4f} (n={result['n']}, positives={result['positives']})")
+    return rows
+
+
+def reliability_plot(examples: Sequence[Example], probs: dict[str, np.ndarray], path: Path) -> dict[str, Any]:
+    """Reliability curves of every head on the test split; returns the bins."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(probs), figsize=(4 * len(probs), 4), sharey=True)
+    bins_out = {}
+    for ax, (head, p) in zip(np.atleast_1d(axes), probs.items()):
+        mask, y = train.head_rows(head, examples)
+        sel = mask & np.array([e.split == "test" for e in examples])
+        bins = metrics.reliability(y[sel], p[sel])
+        bins_out[head] = bins
+        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
+        ax.plot([b["mean_predicted"] for b in bins], [b["observed"] for b in bins], marker="o")
+        ax.set_title(f"{head} (ECE {metrics.ece(y[sel], p[sel]):.3f})")
+        ax.set_xlabel("predicted probability")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+    np.atleast_1d(axes)[0].set_ylabel("observed share positive")
+    fig.suptitle("Reliability on the test split (all variants)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return bins_out
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value != value else f"{value:.3f}"
+
+
+def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
+    """The markdown evaluation report."""
+    lines = [
+        "# Model evaluation",
+        "",
+        f"Model {card['version']}, produced by `python -m model.evaluate` (see `docs/model.md` for data and confounds).",
+        "Test split: 15% of the accounts of each dataset, chosen by hash, never seen in training or calibration.",
+        "'as supplied' = each account with all its posts; 'profile-only' = the same accounts with no posts.",
+        "",
+        "## Per head and dataset (test split)",
+        "",
+        "| head | dataset | n | positives | ROC AUC | PR AUC | recall @1% FPR | recall @5% FPR | ECE |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for head, result in evaluation["test"].items():
+        entries = [("all, as supplied", result["overall"]), ("all, profile-only", result["profile_only"])]
+        entries += [(name, m) for name, m in result["per_dataset"].items()]
+        for name, m in entries:
+            lines.append(f"| {head} | {name} | {m['n']} | {m['positives']} | {_fmt(m['roc_auc'])} | {_fmt(m['pr_auc'])} | "
+                         f"{_fmt(m['recall_at_1pct_fpr'])} | {_fmt(m['recall_at_5pct_fpr'])} | {_fmt(m['ece'])} |")
+    lines += ["", "For the troll head each dataset row compares all test trolls with that dataset's non-trolls.", "",
+              "## Leave one out (retrained without it, tested on all of it)", "",
+              "| head | left out | n | positives | ROC AUC | PR AUC | recall @1% FPR | ECE |", "|---|---|---|---|---|---|---|---|"]
+    for row in evaluation["leave_one_out"]:
+        lines.append(f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | "
+                     f"{_fmt(row['pr_auc'])} | {_fmt(row['recall_at_1pct_fpr'])} | {_fmt(row['ece'])} |")
+    labels = ["bot", "troll", "hijacked", HUMAN_LABEL]
+    lines += ["", "## Confusion between heads (test split, as supplied; rows = truth, columns = label given)", "",
+              "| truth | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    for truth, counts in evaluation["confusion"].items():
+        lines.append(f"| {truth} | " + " | ".join(str(counts.get(l, 0)) for l in labels) + " |")
+    lines += ["", f"Thresholds (calibrated score; {train.TARGET_FPR:.0%} of calibration-split negatives above): "
+              + ", ".join(f"{k} {v:.3f}" for k, v in evaluation["thresholds"].items()), "",
+              "## Reliability", "", "![reliability](reliability.png)", ""]
+    return "\n".join(lines)
+
+
+def evaluate(data_dir: Path | None, artifact: Path, card_path: Path, docs: Path = DOCS, log=print) -> dict[str, Any]:
+    """Runs the whole evaluation and writes the card and the report."""
+    scorer = Scorer.load(artifact, card_path)
+    card = json.loads(card_path.read_text())
+    examples, X = train.prepare_examples(data_dir, log=log)
+    probs = scorer.probabilities(X)
+    test: dict[str, Any] = {}
+    split = np.array([e.split for e in examples])
+    for head in scorer.classes:
+        mask, y = train.head_rows(head, examples)
+        te = np.flatnonzero(mask & (split == "test"))
+        test[head] = train.split_metrics(head, probs[head][te], y[te], [examples[i] for i in te])
+        log(f"[{head}] test ROC AUC {test[head]['overall']['roc_auc']:.4f}  ECE {test[head]['overall']['ece']:.4f}")
+    evaluation = {
+        "test": test,
+        "confusion": confusion(examples, probs, scorer.thresholds()),
+        "thresholds": scorer.thresholds(),
+        "reliability": reliability_plot(examples, probs, docs / "reliability.png"),
+        "leave_one_out": leave_one_out(examples, X, card, log=log),
+    }
+    card["evaluation"] = evaluation
+    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    (docs / "evaluation.md").write_text(report(card, evaluation))
+    log(f"wrote {card_path} and {docs / 'evaluation.md'}")
+    return evaluation
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--artifact", type=Path, default=DEFAULT_ARTIFACT)
+    parser.add_argument("--card", type=Path, default=DEFAULT_CARD)
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    data_dir = args.data_dir or datasets.default_data_dir()
+    if not data_dir.is_dir():
+        print(f"no data folder at {data_dir}", file=sys.stderr)
+        return 2
+    evaluate(data_dir, args.artifact, args.card, args.docs)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
