@@ -77,7 +77,12 @@ def problem_for_exception(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         slug = (exc.name or "error").lower().replace(" ", "-")
-        return problem(status, slug, exc.name or "Error", exc.description or exc.name or "")
+        # flask-smorest/webargs put argument errors in exc.data["messages"], keyed by location.
+        messages = (getattr(exc, "data", None) or {}).get("messages")
+        errors = {k: v for loc in messages.values() for k, v in flatten_messages(loc).items()} if messages else None
+        if status == 422:
+            return problem(status, "validation-error", "Validation Error", "The request does not match the schema.", errors)
+        return problem(status, slug, exc.name or "Error", exc.description or exc.name or "", errors)
     return problem(500, "internal-error", "Internal Server Error", "The server failed to handle the request; it was logged.")
 
 

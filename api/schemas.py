@@ -6,9 +6,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from model.errors import InvalidRecordError
+from model.platforms import FORMATS
 from model.records import parse_timestamp
 
 INT64_MAX = 2**63 - 1
@@ -139,18 +140,65 @@ def make_request_schemas(limits: Limits) -> tuple[type[Schema], type[Schema], ty
     class BatchRequestSchema(Schema):
         """Up to the batch limit of score requests, each validated on its own."""
 
-        accounts = fields.List(AccountSlot(ScoreRequestSchema), required=True,
+        accounts = fields.List(AccountSlot(), required=True,
                                validate=validate.Length(min=1, max=limits.batch),
                                metadata={"description": f"1..{limits.batch} score requests."})
 
     return AccountSchema, ScoreRequestSchema, BatchRequestSchema
 
 
-class AccountSlot(fields.Nested):
-    """A batch item: documented as a score request, loaded raw so that each is validated in its own slot."""
+class AccountSlot(fields.Field):
+    """A batch item: documented as a score request in any format, loaded raw so each is validated in its own slot."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         return value
+
+
+class _Payload(Schema):
+    """A platform's own API payload: only the named parts are read, everything else is ignored."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    observed_at = fields.String(allow_none=True, metadata={"description": "Snapshot time, RFC 3339."})
+
+
+class TwitterV1PayloadSchema(_Payload):
+    """format=twitter-v1: a v1.1 user object and its user_timeline statuses."""
+
+    user = fields.Dict(required=True)
+    statuses = fields.List(fields.Dict())
+
+
+class TwitterV2PayloadSchema(_Payload):
+    """format=twitter-v2: a v2 user (or its lookup response) and tweets (a list or the timeline response)."""
+
+    user = fields.Dict(required=True)
+    tweets = fields.Raw(metadata={"description": "Array of tweets, or the response object with data and includes."})
+
+
+class MastodonPayloadSchema(_Payload):
+    """format=mastodon: an Account and its Statuses."""
+
+    account = fields.Dict(required=True)
+    statuses = fields.List(fields.Dict())
+
+
+class BlueskyPayloadSchema(_Payload):
+    """format=bluesky: getProfile (or getProfiles) and getAuthorFeed responses."""
+
+    profile = fields.Dict(required=True)
+    feed = fields.Raw(metadata={"description": "Array of feed items, or the getAuthorFeed response."})
+
+
+PAYLOAD_SCHEMAS = (TwitterV1PayloadSchema, TwitterV2PayloadSchema, MastodonPayloadSchema, BlueskyPayloadSchema)
+
+
+class FormatQuerySchema(Schema):
+    """Which shape the body (or each batch item) has."""
+
+    format = fields.String(load_default="native", validate=validate.OneOf(FORMATS), metadata={
+        "description": "native (default), or a platform's own payload: " + ", ".join(FORMATS[1:]) + "."})
 
 
 AccountSchema, ScoreRequestSchema, BatchRequestSchema = make_request_schemas(Limits())

@@ -18,11 +18,18 @@ def register_fields(api: Api) -> None:
         if isinstance(field, schemas.BatchSlot):
             return {"oneOf": [converter.resolve_nested_schema(schemas.ScoreResponseSchema),
                               converter.resolve_nested_schema(schemas.ProblemSchema)]}
+        if isinstance(field, schemas.AccountSlot):
+            return {"anyOf": request_bodies(converter)}
         return {}
 
     api.ma_plugin.converter.add_attribute_function(batch_slot)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("apiKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+
+
+def request_bodies(converter: Any) -> list[dict[str, Any]]:
+    """References to the native request and every platform payload schema."""
+    return [converter.resolve_nested_schema(schema) for schema in (schemas.ScoreRequestSchema, *schemas.PAYLOAD_SCHEMAS)]
 
 
 def spec_yaml() -> str:

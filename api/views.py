@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import orjson
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError
 
-from api import observability, schemas
-from api.errors import (
-    PROBLEM_MIME, MalformedJSON, RequestValidationError, UnsupportedMediaType, flatten_messages, problem_for_exception,
-)
-from model.errors import InvalidRecordError, ModelNotLoadedError
-from model.records import format_timestamp
-from model.scoring import Scorer, ScoringInput, prepare
+from api import observability, pipeline, schemas
+from api.errors import PROBLEM_MIME, MalformedJSON, UnsupportedMediaType
+from model.errors import ModelNotLoadedError
+from model.scoring import Scorer
 
 blp = Blueprint("v1", __name__, description="Account-integrity scores")
 # Either header carries the key; security applies only when the service runs with AUTH_ENABLED.
@@ -48,6 +44,12 @@ def problems(*statuses: int) -> Any:
     return decorate
 
 
+def _request_body(native: Any) -> dict[str, Any]:
+    """The documented body: the native request or, with ?format=, a platform's payload."""
+    return {"required": True, "content": {"application/json": {"schema": {
+        "anyOf": [native, *schemas.PAYLOAD_SCHEMAS]}}}}
+
+
 def _state() -> Any:
     return current_app.extensions["botlens"]
 
@@ -74,49 +76,30 @@ def cached_body() -> Any:
     return g.body
 
 
-def _load(schema: Schema, data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise RequestValidationError({"body": ["Must be a JSON object."]})
-    try:
-        return schema.load(data)
-    except ValidationError as exc:
-        raise RequestValidationError(flatten_messages(exc.messages)) from exc
-
-
 def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status=status, mimetype="application/json")
 
 
-def _result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any], platform: str) -> dict[str, Any]:
-    return {
-        "account_id": item.account.id,
-        "platform": platform,
-        "model_version": scorer.version,
-        "observed_at": format_timestamp(item.as_of),
-        **scored,
-    }
-
-
-def _score(scorer: Scorer, items: list[ScoringInput]) -> list[dict[str, Any]]:
-    scored = scorer.score(items, top_k=int(current_app.config["TOP_FEATURES"]))
-    observability.record_scores(scored)
-    return [_result(scorer, item, s, item.account.platform) for item, s in zip(items, scored)]
+def _top_k() -> int:
+    return int(current_app.config["TOP_FEATURES"])
 
 
 @blp.route("/v1/score")
 class ScoreView(MethodView):
     """Score one account."""
 
-    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.ScoreRequestSchema}}})
+    @blp.arguments(schemas.FormatQuerySchema, location="query", as_kwargs=True)
+    @blp.doc(requestBody=_request_body(schemas.ScoreRequestSchema))
     @blp.response(200, schemas.ScoreResponseSchema)
     @blp.doc(security=SECURITY)
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
-    def post(self) -> Response:
+    def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
         """Scores one account for bot, troll and hijacked behaviour, with explanations."""
         scorer = _scorer()
-        data = _load(_state().request_schema, cached_body())
-        item = prepare(data, now=time.time())
-        return _json(_score(scorer, [item])[0])
+        item = pipeline.validate(_state().request_schema, format, cached_body(), time.time())
+        scored = scorer.score([item], top_k=_top_k())
+        observability.record_scores(scored)
+        return _json(pipeline.result(scorer, item, scored[0]))
 
 
 
@@ -124,29 +107,18 @@ class ScoreView(MethodView):
 class BatchScoreView(MethodView):
     """Score many accounts."""
 
+    @blp.arguments(schemas.FormatQuerySchema, location="query", as_kwargs=True)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchRequestSchema}}})
     @blp.response(200, schemas.BatchResponseSchema)
     @blp.doc(security=SECURITY)
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
-    def post(self) -> Response:
+    def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
         """Scores up to MAX_BATCH accounts; each slot holds its result or its own problem object."""
         scorer = _scorer()
         state = _state()
-        envelope = _load(state.batch_schema, cached_body())
-        now = time.time()
-        slots: list[Any] = [None] * len(envelope["accounts"])
-        valid: list[tuple[int, ScoringInput]] = []
-        for index, raw in enumerate(envelope["accounts"]):
-            try:
-                if not isinstance(raw, dict):
-                    raise RequestValidationError({"body": ["Must be a JSON object."]})
-                valid.append((index, prepare(_load(state.request_schema, raw), now=now)))
-            except (RequestValidationError, InvalidRecordError) as exc:
-                body = problem_for_exception(exc)
-                body["detail"] = f"Account {index}: {body['detail']}"
-                slots[index] = body
-        for (index, _), result in zip(valid, _score(scorer, [item for _, item in valid])):
-            slots[index] = result
+        envelope = pipeline.load(state.batch_schema, cached_body())
+        slots = pipeline.score_slots(scorer, state.request_schema, format, envelope["accounts"], time.time(), _top_k(),
+                                     on_scored=observability.record_scores)
         return _json({"results": slots})
 
 

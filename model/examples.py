@@ -111,17 +111,26 @@ def splice(victim: Example, donor: Example, rng: np.random.Generator) -> Example
                    victim.split, "spliced", item, hijacked=True)
 
 
+# Share of splices whose donor comes from the victim's own dataset: then collection artefacts (era,
+# sampling density, which fields exist) are the same on both sides of the splice and cannot be learnt
+# as the signal; the rest mix datasets, as real takeovers mix operators.
+SAME_DATASET_DONOR = 0.7
+
+
 def hijack_examples(examples: Sequence[Example], rng: np.random.Generator) -> list[Example]:
     """One splice per human timeline of 10+ posts, with a donor of 5+ posts from the same split (any label)."""
     out = []
     by_split: dict[str, list[Example]] = defaultdict(list)
+    by_dataset: dict[tuple[str, str], list[Example]] = defaultdict(list)
     for ex in examples:
         if len(ex.item.posts) >= 5:
             by_split[ex.split].append(ex)
+            by_dataset[(ex.split, ex.dataset)].append(ex)
     for ex in examples:
         if ex.label != HUMAN or len(ex.item.posts) < 10:
             continue
-        pool = by_split[ex.split]
+        same = by_dataset[(ex.split, ex.dataset)]
+        pool = same if len(same) > 1 and rng.random() < SAME_DATASET_DONOR else by_split[ex.split]
         donor = pool[int(rng.integers(len(pool)))]
         while donor.key == ex.key and donor.dataset == ex.dataset:
             donor = pool[int(rng.integers(len(pool)))]

@@ -114,8 +114,9 @@ def test_scorer_top_feature_perturbation_moves_score_expected_way(scorer: Scorer
     moved = 0
     for row, result in enumerate(results):
         top = result["explanations"]["bot"]["top_features"][0]
-        if top["contribution"] <= 0 or top["feature"] not in scorer.reference:
-            continue
+        if (top["contribution"] <= 0 or top["value"] is None or top["feature"] not in scorer.reference
+                or scorer.reference[top["feature"]]["p50"] == top["value"]):
+            continue  # Nothing to move it to: the value already is the typical one.
         perturbed = X[row : row + 1].copy()
         perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]
         before = head["booster"].predict(X[row : row + 1, head["columns"]], raw_score=True)[0]

@@ -1,0 +1,186 @@
+"""The ``botlens`` command: ``serve``, ``score`` (files, offline) and ``train``.
+
+``botlens score accounts.jsonl -o scores.jsonl`` reads one request per line (or Parquet rows with
+``account``/``posts``/``observed_at`` columns), scores them in chunks through the same validation
+and scoring path as the API, and streams results out, so memory stays flat whatever the file size.
+Records that fail validation go, with their line number and problem, to an errors file; nothing
+is dropped silently and the counts are printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import orjson
+
+from api.pipeline import score_slots
+from api.schemas import Limits, make_request_schemas
+from model.platforms import FORMATS
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
+
+CHUNK = 256
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                yield number, _Malformed(str(exc))
+
+
+def _read_parquet(path: Path) -> Iterator[tuple[int, Any]]:
+    import pyarrow.parquet as pq
+
+    number = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=CHUNK):
+        for row in batch.to_pylist():
+            number += 1
+            yield number, {k: v for k, v in row.items() if v is not None}
+
+
+class _Malformed:
+    """A line that is not JSON: it gets its own problem in the errors file."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def flat_row(result: dict[str, Any]) -> dict[str, Any]:
+    """A result as flat columns (for Parquet and Spark): scores as columns, explanations as JSON text."""
+    row = {k: result[k] for k in ("account_id", "platform", "model_version", "observed_at", "n_posts", "label")}
+    for cls, score in result["scores"].items():
+        row[f"score_{cls}"] = score
+    row["top_reasons"] = [f["reason"] for expl in result["explanations"].values() for f in expl["top_features"][:1]]
+    row["explanations"] = orjson.dumps(result["explanations"]).decode()
+    row["warnings"] = result["warnings"]
+    return row
+
+
+class _Writer:
+    def __init__(self, path: Path) -> None:
+        self.parquet = path.suffix == ".parquet"
+        self.path = path
+        self._pq_writer = None
+        self._handle = None if self.parquet else open(path, "wb")
+
+    def write(self, results: list[dict[str, Any]]) -> None:
+        if not results:
+            return
+        if not self.parquet:
+            self._handle.write(b"".join(orjson.dumps(r) + b"\n" for r in results))
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist([flat_row(r) for r in results])
+        if self._pq_writer is None:
+            self._pq_writer = pq.ParquetWriter(self.path, table.schema)
+        self._pq_writer.write_table(table.cast(self._pq_writer.schema))
+
+    def close(self) -> None:
+        if self._handle:
+            self._handle.close()
+        if self._pq_writer:
+            self._pq_writer.close()
+        elif self.parquet:
+            self.path.write_bytes(b"")
+
+
+def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", artifact: Path = DEFAULT_ARTIFACT,
+               card: Path = DEFAULT_CARD, progress: bool | None = None) -> tuple[int, int]:
+    """Scores every record of ``source`` into ``output``; failures go to ``errors``.
+
+    Returns:
+        (records scored, records failed).
+    """
+    from tqdm import tqdm
+
+    scorer = Scorer.load(artifact, card)
+    schema = make_request_schemas(Limits())[1]()
+    reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
+    writer = _Writer(output)
+    scored = failed = 0
+    with open(errors, "wb") as error_file, tqdm(unit=" accounts", disable=(None if progress is None else not progress),
+                                                file=sys.stderr) as bar:
+        chunk: list[tuple[int, Any]] = []
+
+        def flush() -> None:
+            nonlocal scored, failed
+            good = [(n, raw) for n, raw in chunk if not isinstance(raw, _Malformed)]
+            for n, raw in chunk:
+                if isinstance(raw, _Malformed):
+                    error_file.write(orjson.dumps({"line": n, "problem": {
+                        "type": "urn:botlens:problem:malformed-json", "title": "Malformed JSON", "status": 400,
+                        "detail": raw.message}}) + b"\n")
+                    failed += 1
+            slots = score_slots(scorer, schema, fmt, [raw for _, raw in good], time.time(), top_k=5)
+            results = []
+            for (n, _), slot in zip(good, slots):
+                if "scores" in slot:
+                    results.append(slot)
+                else:
+                    slot["detail"] = slot["detail"].split(": ", 1)[-1]
+                    error_file.write(orjson.dumps({"line": n, "problem": slot}) + b"\n")
+                    failed += 1
+            writer.write(results)
+            scored += len(results)
+            bar.update(len(chunk))
+            chunk.clear()
+
+        for number, raw in reader:
+            chunk.append((number, raw))
+            if len(chunk) >= CHUNK:
+                flush()
+        flush()
+    writer.close()
+    return scored, failed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``botlens`` console script."""
+    parser = argparse.ArgumentParser(prog="botlens", description="Account-integrity scoring.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service under gunicorn (gunicorn.conf.py)")
+    serve.add_argument("--bind", default=None, help="host:port (default 127.0.0.1:8000)")
+    serve.add_argument("--workers", type=int, default=None)
+    score = sub.add_parser("score", help="score a JSONL or Parquet file offline")
+    score.add_argument("input", type=Path)
+    score.add_argument("-o", "--output", type=Path, required=True, help=".jsonl or .parquet")
+    score.add_argument("--errors", type=Path, default=None, help="records that failed (default <output>.errors.jsonl)")
+    score.add_argument("--format", default="native", choices=FORMATS)
+    score.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT)
+    score.add_argument("--card", type=Path, default=DEFAULT_CARD)
+    train = sub.add_parser("train", help="train on the shared data (python -m model.train)")
+    train.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        if args.bind:
+            os.environ["BOTLENS_BIND"] = args.bind
+        if args.workers:
+            os.environ["BOTLENS_WORKERS"] = str(args.workers)
+        config = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        os.execv(str(gunicorn), [str(gunicorn), "-c", str(config), "api:create_app()"])
+    if args.command == "train":
+        from model.train import main as train_main
+
+        return train_main(args.args)
+    errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
+    started = time.time()
+    scored, failed = score_file(args.input, args.output, errors, args.format, args.model, args.card)
+    print(f"scored {scored}, failed {failed} (see {errors}), in {time.time() - started:.1f}s", file=sys.stderr)
+    return 0 if scored or not failed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

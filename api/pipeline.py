@@ -1,0 +1,68 @@
+"""The one path from raw request bodies to result slots, shared by the HTTP views and the batch CLI."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+from marshmallow import Schema, ValidationError
+
+from api.errors import RequestValidationError, flatten_messages, problem_for_exception
+from model import platforms
+from model.errors import InvalidRecordError
+from model.records import format_timestamp
+from model.scoring import Scorer, ScoringInput, prepare
+
+
+def load(schema: Schema, data: Any) -> dict[str, Any]:
+    """Validates a JSON object with a schema.
+
+    Raises:
+        RequestValidationError: not an object, or not matching the schema (messages per field path).
+    """
+    if not isinstance(data, dict):
+        raise RequestValidationError({"body": ["Must be a JSON object."]})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise RequestValidationError(flatten_messages(exc.messages)) from exc
+
+
+def validate(schema: Schema, fmt: str, raw: Any, now: float) -> ScoringInput:
+    """One raw body (native or platform payload) validated and prepared for scoring.
+
+    Raises:
+        RequestValidationError: the body does not match the schema.
+        InvalidRecordError: a platform payload or record cannot be read.
+    """
+    return prepare(load(schema, platforms.to_native(fmt, raw)), now=now)
+
+
+def result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any]) -> dict[str, Any]:
+    """The response object of one scored account."""
+    return {
+        "account_id": item.account.id,
+        "platform": item.account.platform,
+        "model_version": scorer.version,
+        "observed_at": format_timestamp(item.as_of),
+        **scored,
+    }
+
+
+def score_slots(scorer: Scorer, schema: Schema, fmt: str, raws: Sequence[Any], now: float, top_k: int,
+                on_scored: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
+    """Scores raw bodies; each slot holds the result or a problem object naming the item's index."""
+    slots: list[Any] = [None] * len(raws)
+    valid: list[tuple[int, ScoringInput]] = []
+    for index, raw in enumerate(raws):
+        try:
+            valid.append((index, validate(schema, fmt, raw, now)))
+        except (RequestValidationError, InvalidRecordError) as exc:
+            body = problem_for_exception(exc)
+            body["detail"] = f"Account {index}: {body['detail']}"
+            slots[index] = body
+    scored = scorer.score([item for _, item in valid], top_k=top_k)
+    if on_scored:
+        on_scored(scored)
+    for (index, item), s in zip(valid, scored):
+        slots[index] = result(scorer, item, s)
+    return slots

@@ -1,0 +1,60 @@
+"""Small helpers shared by the platform adapters."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from model.errors import InvalidRecordError
+
+_TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.IGNORECASE)
+
+
+def obj(value: Any, field: str) -> Mapping[str, Any]:
+    """The value if it is a JSON object, else a field error."""
+    if not isinstance(value, Mapping):
+        raise InvalidRecordError("must be a JSON object", field=field)
+    return value
+
+
+def items(value: Any, field: str) -> list[Any]:
+    """The value if it is a JSON array (None = empty), else a field error."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRecordError("must be a JSON array", field=field)
+    return value
+
+
+def strip_html(text: Any) -> str | None:
+    """Plain text of an HTML fragment (Mastodon content, Twitter source links)."""
+    if not isinstance(text, str):
+        return None
+    return html.unescape(_TAG.sub("", _BREAK.sub("\n", text))).strip()
+
+
+def twitter_time(value: Any) -> str | None:
+    """Twitter v1.1 ``Wed Oct 10 20:19:24 +0000 2018`` (or RFC 3339 passed through) as RFC 3339."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return value
+
+
+def clean(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Drops keys whose value is None (absent, not null, in the native request)."""
+    return {k: v for k, v in mapping.items() if v is not None}
+
+
+def texts(values: Any, key: str) -> list[str]:
+    """``[v[key] for v in values]`` for the entries that are objects with a string there."""
+    out = []
+    for value in values or []:
+        if isinstance(value, Mapping) and isinstance(value.get(key), str):
+            out.append(value[key])
+    return out

@@ -1,0 +1,77 @@
+"""Bluesky (AT Protocol): ``app.bsky.actor.getProfile`` and ``app.bsky.feed.getAuthorFeed``.
+
+Payload: ``{"profile": <profileViewDetailed or {"profiles": [...]}>, "feed": [<feedViewPost>, ...] or
+{"feed": [...]}, "observed_at": optional}``.
+
+Field by field: profile ``did`` -> id, ``handle`` -> screen_name, ``displayName`` -> name,
+``description``, ``createdAt``, ``followersCount``, ``followsCount`` -> friends_count,
+``postsCount`` -> statuses_count; no ``avatar`` -> default profile image. Bluesky has no posting
+client (so client features stay unavailable), likes-given or list counts, or verification flag.
+Feed item: a repost (``reason`` of type ``reasonRepost``) is a retweet dated when it was reposted
+(``reason.indexedAt``), since that is the account's activity; otherwise ``record.createdAt``.
+``post.uri`` -> id, ``record.text``, first of ``record.langs`` -> lang, ``record.reply`` -> reply,
+a record embed -> quote; facets: tags -> hashtags, mentions (DIDs) -> mentions, links -> urls;
+repost/like/reply counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from model.platforms._common import clean, items, obj
+
+_REPOST = "app.bsky.feed.defs#reasonRepost"
+_QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
+_FACETS = {"app.bsky.richtext.facet#tag": ("hashtags", "tag"), "app.bsky.richtext.facet#mention": ("mentions", "did"),
+           "app.bsky.richtext.facet#link": ("urls", "uri")}
+
+
+def _profile(profile: Mapping[str, Any]) -> dict[str, Any]:
+    return clean({
+        "id": profile.get("did"), "screen_name": profile.get("handle"), "name": profile.get("displayName"),
+        "description": profile.get("description"), "created_at": profile.get("createdAt"),
+        "followers_count": profile.get("followersCount"), "friends_count": profile.get("followsCount"),
+        "statuses_count": profile.get("postsCount"), "default_profile_image": "avatar" not in profile,
+    })
+
+
+def _item(item: Mapping[str, Any], field: str) -> dict[str, Any]:
+    post = obj(item.get("post"), f"{field}.post")
+    record = obj(post.get("record"), f"{field}.post.record")
+    reason = item.get("reason")
+    repost = isinstance(reason, Mapping) and reason.get("$type") == _REPOST
+    entities: dict[str, list[str]] = {"hashtags": [], "mentions": [], "urls": []}
+    for facet in record.get("facets") or []:
+        for feature in (facet.get("features") or []) if isinstance(facet, Mapping) else []:
+            kind = _FACETS.get(feature.get("$type")) if isinstance(feature, Mapping) else None
+            if kind and isinstance(feature.get(kind[1]), str):
+                entities[kind[0]].append(feature[kind[1]])
+    embed = record.get("embed")
+    langs = record.get("langs")
+    return clean({
+        "id": post.get("uri"),
+        "created_at": reason.get("indexedAt") if repost else record.get("createdAt"),
+        "text": record.get("text"),
+        "lang": langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
+        "is_retweet": repost,
+        "is_reply": record.get("reply") is not None,
+        "is_quote": isinstance(embed, Mapping) and embed.get("$type") in _QUOTE_EMBEDS,
+        **entities,
+        "retweet_count": post.get("repostCount"), "like_count": post.get("likeCount"),
+        "reply_count": post.get("replyCount"),
+    })
+
+
+def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Maps ``{"profile", "feed"}`` to the native request."""
+    profile = payload.get("profile")
+    if isinstance(profile, Mapping) and isinstance(profile.get("profiles"), list) and profile["profiles"]:
+        profile = profile["profiles"][0]  # getProfiles response
+    feed = payload.get("feed")
+    if isinstance(feed, Mapping):
+        feed = feed.get("feed")  # the getAuthorFeed response itself
+    return clean({
+        "account": {**_profile(obj(profile, "profile")), "platform": "bluesky"},
+        "posts": [_item(obj(item, f"feed.{i}"), f"feed.{i}") for i, item in enumerate(items(feed, "feed"))],
+        "observed_at": payload.get("observed_at"),
+    })

@@ -1,0 +1,67 @@
+"""Mastodon: an Account and its Statuses (``GET /api/v1/accounts/:id/statuses``).
+
+Payload: ``{"account": <Account>, "statuses": [<Status>, ...], "observed_at": optional}``.
+
+Field by field: account ``id``, ``acct`` -> screen_name, ``display_name`` -> name, ``note`` (HTML)
+-> description, ``created_at``, ``followers_count``, ``following_count`` -> friends_count,
+``statuses_count``, ``locked`` -> protected; ``avatar`` ending in ``missing.png`` -> default profile
+image. Mastodon has no likes-given count, list count, profile language or verification: absent.
+Its self-declared ``bot`` flag has no native field and is not used. Status ``id``, ``created_at``,
+``content`` (HTML -> text), ``language`` -> lang, ``application.name`` -> source (servers show the
+client only on the owner's own posts, else absent), ``reblog`` -> retweet (text, tags and mentions
+of the boosted post), ``in_reply_to_id`` -> reply, ``quote`` -> quote, ``tags`` -> hashtags,
+``mentions`` (``acct``) -> mentions, ``card.url`` -> urls; reblogs/favourites/replies counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from model.platforms._common import clean, items, obj, strip_html, texts
+
+_DEFAULT_AVATAR = "missing.png"
+
+
+def _account(account: Mapping[str, Any]) -> dict[str, Any]:
+    avatar = account.get("avatar")
+    return clean({
+        "id": str(account["id"]) if account.get("id") is not None else None,
+        "screen_name": account.get("acct") or account.get("username"), "name": account.get("display_name"),
+        "description": strip_html(account.get("note")), "created_at": account.get("created_at"),
+        "followers_count": account.get("followers_count"), "friends_count": account.get("following_count"),
+        "statuses_count": account.get("statuses_count"), "protected": account.get("locked"),
+        "default_profile_image": avatar.endswith(_DEFAULT_AVATAR) if isinstance(avatar, str) else None,
+    })
+
+
+def _status(status: Mapping[str, Any]) -> dict[str, Any]:
+    boosted = status.get("reblog")
+    shown = boosted if isinstance(boosted, Mapping) else status
+    application = status.get("application")
+    card = shown.get("card")
+    return clean({
+        "id": str(status["id"]) if status.get("id") is not None else None,
+        "created_at": status.get("created_at"),
+        "text": strip_html(shown.get("content")),
+        "source": application.get("name") if isinstance(application, Mapping) else None,
+        "lang": shown.get("language"),
+        "is_retweet": isinstance(boosted, Mapping),
+        "is_reply": status.get("in_reply_to_id") is not None,
+        "is_quote": status.get("quote") is not None,
+        "hashtags": texts(shown.get("tags"), "name"),
+        "mentions": texts(shown.get("mentions"), "acct"),
+        "urls": [card["url"]] if isinstance(card, Mapping) and isinstance(card.get("url"), str) else [],
+        "retweet_count": status.get("reblogs_count"), "like_count": status.get("favourites_count"),
+        "reply_count": status.get("replies_count"),
+    })
+
+
+def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Maps ``{"account", "statuses"}`` to the native request."""
+    account = obj(payload.get("account"), "account")
+    statuses = items(payload.get("statuses"), "statuses")
+    return clean({
+        "account": {**_account(account), "platform": "mastodon"},
+        "posts": [_status(obj(s, f"statuses.{i}")) for i, s in enumerate(statuses)],
+        "observed_at": payload.get("observed_at"),
+    })

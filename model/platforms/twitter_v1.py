@@ -1,0 +1,64 @@
+"""Twitter API v1.1: a user object and its timeline statuses.
+
+Payload: ``{"user": <user object>, "statuses": [<status>, ...], "observed_at": optional}``
+(``statuses`` is what ``statuses/user_timeline`` returns; a status's embedded ``user`` is ignored).
+
+Field by field: user ``id_str`` (else ``id``) -> id; ``screen_name``, ``name``, ``description``,
+``location``, ``lang``, counts, ``verified``, ``protected``, ``default_profile(_image)`` as is;
+``url`` -> its expanded form from ``entities.url`` when present; ``created_at`` (Twitter format) ->
+RFC 3339. Status ``id_str``, ``full_text`` (else ``text``), ``source`` (HTML link -> its text),
+``lang``; ``retweeted_status`` present -> retweet; ``in_reply_to_status_id`` -> reply;
+``is_quote_status`` -> quote; ``entities`` hashtags, mentions (screen names) and expanded urls;
+``retweet_count``, ``favorite_count`` -> like_count. v1.1 has no reply count.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from model.platforms._common import clean, items, obj, strip_html, texts, twitter_time
+
+
+def _user(user: Mapping[str, Any]) -> dict[str, Any]:
+    url = user.get("url")
+    expanded = texts(((user.get("entities") or {}).get("url") or {}).get("urls"), "expanded_url")
+    return clean({
+        "id": user.get("id_str") or (str(user["id"]) if user.get("id") is not None else None),
+        "screen_name": user.get("screen_name"), "name": user.get("name"), "description": user.get("description"),
+        "location": user.get("location"), "url": expanded[0] if expanded else url, "lang": user.get("lang"),
+        "created_at": twitter_time(user.get("created_at")),
+        "followers_count": user.get("followers_count"), "friends_count": user.get("friends_count"),
+        "statuses_count": user.get("statuses_count"), "favourites_count": user.get("favourites_count"),
+        "listed_count": user.get("listed_count"), "verified": user.get("verified"), "protected": user.get("protected"),
+        "default_profile": user.get("default_profile"), "default_profile_image": user.get("default_profile_image"),
+    })
+
+
+def _status(status: Mapping[str, Any]) -> dict[str, Any]:
+    entities = status.get("entities") or {}
+    return clean({
+        "id": status.get("id_str") or (str(status["id"]) if status.get("id") is not None else None),
+        "created_at": twitter_time(status.get("created_at")),
+        "text": status.get("full_text") or status.get("text"),
+        "source": strip_html(status.get("source")),
+        "lang": status.get("lang"),
+        "is_retweet": status.get("retweeted_status") is not None,
+        "is_reply": status.get("in_reply_to_status_id") is not None,
+        "is_quote": bool(status.get("is_quote_status")),
+        "hashtags": texts(entities.get("hashtags"), "text"),
+        "mentions": texts(entities.get("user_mentions"), "screen_name"),
+        "urls": texts(entities.get("urls"), "expanded_url"),
+        "retweet_count": status.get("retweet_count"),
+        "like_count": status.get("favorite_count"),
+    })
+
+
+def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Maps ``{"user", "statuses"}`` to the native request."""
+    user = obj(payload.get("user"), "user")
+    statuses = items(payload.get("statuses"), "statuses")
+    return clean({
+        "account": {**_user(user), "platform": "twitter"},
+        "posts": [_status(obj(s, f"statuses.{i}")) for i, s in enumerate(statuses)],
+        "observed_at": payload.get("observed_at"),
+    })

@@ -1,0 +1,65 @@
+"""Twitter API v2: a user (with ``user.fields``) and its tweets (with ``tweet.fields``).
+
+Payload: ``{"user": <user or {"data": user}>, "tweets": [<tweet>, ...] or {"data": [...], "includes": ...},
+"observed_at": optional}``.
+
+Field by field: user ``id``, ``username`` -> screen_name, ``name``, ``description``, ``location``,
+``url`` (expanded from ``entities.url`` when present), ``created_at``, ``verified``, ``protected``;
+``public_metrics`` followers/following/tweet/listed counts. v2 has no likes-given count, profile
+flags or profile language: those stay absent. Tweet ``id``, ``text``, ``created_at``, ``source``
+(returned only until 2022), ``lang``; ``referenced_tweets`` types retweeted / replied_to / quoted
+set the flags; ``entities`` hashtags (``tag``), mentions (``username``), urls (``expanded_url``);
+``public_metrics`` retweet/like/reply counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from model.platforms._common import clean, items, obj, texts
+
+
+def _unwrap(value: Any) -> Any:
+    # API responses wrap objects in {"data": ...}; accept both the response and the bare object.
+    if isinstance(value, Mapping) and "data" in value and not ("id" in value and "text" in value):
+        return value["data"]
+    return value
+
+
+def _user(user: Mapping[str, Any]) -> dict[str, Any]:
+    metrics = user.get("public_metrics") or {}
+    expanded = texts(((user.get("entities") or {}).get("url") or {}).get("urls"), "expanded_url")
+    return clean({
+        "id": user.get("id"), "screen_name": user.get("username"), "name": user.get("name"),
+        "description": user.get("description"), "location": user.get("location"),
+        "url": expanded[0] if expanded else user.get("url"), "created_at": user.get("created_at"),
+        "followers_count": metrics.get("followers_count"), "friends_count": metrics.get("following_count"),
+        "statuses_count": metrics.get("tweet_count"), "listed_count": metrics.get("listed_count"),
+        "verified": user.get("verified"), "protected": user.get("protected"),
+    })
+
+
+def _tweet(tweet: Mapping[str, Any]) -> dict[str, Any]:
+    kinds = set(texts(tweet.get("referenced_tweets"), "type"))
+    entities = tweet.get("entities") or {}
+    metrics = tweet.get("public_metrics") or {}
+    return clean({
+        "id": tweet.get("id"), "created_at": tweet.get("created_at"), "text": tweet.get("text"),
+        "source": tweet.get("source"), "lang": tweet.get("lang"),
+        "is_retweet": "retweeted" in kinds, "is_reply": "replied_to" in kinds, "is_quote": "quoted" in kinds,
+        "hashtags": texts(entities.get("hashtags"), "tag"), "mentions": texts(entities.get("mentions"), "username"),
+        "urls": texts(entities.get("urls"), "expanded_url"),
+        "retweet_count": metrics.get("retweet_count"), "like_count": metrics.get("like_count"),
+        "reply_count": metrics.get("reply_count"),
+    })
+
+
+def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Maps ``{"user", "tweets"}`` to the native request."""
+    user = obj(_unwrap(payload.get("user")), "user")
+    tweets = items(_unwrap(payload.get("tweets")), "tweets")
+    return clean({
+        "account": {**_user(user), "platform": "twitter"},
+        "posts": [_tweet(obj(t, f"tweets.{i}")) for i, t in enumerate(tweets)],
+        "observed_at": payload.get("observed_at"),
+    })

@@ -1,0 +1,75 @@
+"""The botlens batch CLI on a file with good and bad records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from api.cli import main, score_file
+from tests import synthetic
+
+
+def _records() -> list[bytes]:
+    rng = np.random.default_rng(8)
+    return [
+        orjson.dumps(synthetic.bot(1, rng, 50)),
+        b"{not json",
+        orjson.dumps({"account": {"id": "x", "followers_count": -3}}),
+        b"",
+        orjson.dumps(synthetic.human(2, rng, 20)),
+        orjson.dumps([1, 2]),
+        orjson.dumps(synthetic.troll(3, rng, 0)),
+    ]
+
+
+def test_cli_score_jsonl_good_and_bad_records(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(_records()) + b"\n")
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    scored, failed = score_file(source, out, errors, artifact=small_model[0], card=small_model[1], progress=False)
+    assert (scored, failed) == (3, 3)
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["account_id"] for r in results] == ["b1", "h2", "t3"]
+    assert all(set(r["scores"]) == {"bot", "troll", "hijacked"} for r in results)
+    problems = {e["line"]: e["problem"] for e in map(json.loads, errors.read_text().splitlines())}
+    assert set(problems) == {2, 3, 6}
+    assert problems[2]["status"] == 400 and problems[3]["status"] == 422
+    assert "account.followers_count" in problems[3]["errors"] and "body" in problems[6]["errors"]
+
+
+def test_cli_results_equal_api(tmp_path: Path, small_model: tuple[Path, Path], client) -> None:
+    body = synthetic.troll(5, np.random.default_rng(5), 40)
+    source = tmp_path / "one.jsonl"
+    source.write_bytes(orjson.dumps(body) + b"\n")
+    score_file(source, tmp_path / "o.jsonl", tmp_path / "e.jsonl", artifact=small_model[0], card=small_model[1], progress=False)
+    assert json.loads((tmp_path / "o.jsonl").read_text()) == client.post("/v1/score", json=body).get_json()
+
+
+def test_cli_parquet_in_and_out(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(4)
+    rows = [synthetic.bot(i, rng, 10) for i in range(5)]
+    for row in rows:
+        row["account"] = {k: v for k, v in row["account"].items()}
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
+    scored, failed = score_file(tmp_path / "in.parquet", tmp_path / "out.parquet", tmp_path / "e.jsonl",
+                                artifact=small_model[0], card=small_model[1], progress=False)
+    assert (scored, failed) == (5, 0)
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.num_rows == 5
+    assert {"account_id", "score_bot", "score_troll", "score_hijacked", "label", "explanations"} <= set(table.column_names)
+
+
+def test_cli_main_prints_counts(tmp_path: Path, small_model: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(_records()))
+    code = main(["score", str(source), "-o", str(tmp_path / "o.jsonl"), "--model", str(small_model[0]),
+                 "--card", str(small_model[1])])
+    assert code == 0
+    assert "scored 3, failed 3" in capsys.readouterr().err

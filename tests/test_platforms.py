@@ -1,0 +1,123 @@
+"""Platform adapters on real recorded payloads (../shared/fixtures/platforms), then a full score."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.schemas import ScoreResponseSchema
+from model.errors import InvalidRecordError
+from model.platforms import to_native
+from model.scoring import prepare
+
+FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "platforms"
+
+
+def _load(name: str) -> Any:
+    path = FIXTURES / name
+    if not path.is_file():
+        pytest.skip(f"platform fixture not found: {path}")
+    return json.loads(path.read_text())
+
+
+def payloads() -> dict[str, dict[str, Any]]:
+    return {
+        "twitter-v1": {"user": _load("twitter-v1/users_show_TweepyDev.json"),
+                       "statuses": _load("twitter-v1/user_timeline_TweepyDev.json")},
+        "twitter-v2": {"user": _load("twitter-v2/users_by_username_TwitterDev.json"),
+                       "tweets": _load("twitter-v2/users_tweets_PhillyNEFL.json")},
+        "mastodon": {"account": _load("mastodon/account_schochastics_fosstodon.json"),
+                     "statuses": _load("mastodon/account_statuses_schochastics_page1.json")},
+        "bluesky": {"profile": _load("bluesky/getProfiles_chriskenny.json"), "feed": _load("bluesky/getAuthorFeed_chriskenny.json")},
+    }
+
+
+def test_twitter_v1_adapter_maps_user_and_statuses() -> None:
+    native = to_native("twitter-v1", payloads()["twitter-v1"])
+    account = native["account"]
+    assert account["screen_name"] == "TweepyDev" and account["platform"] == "twitter"
+    assert account["created_at"].endswith("Z") and isinstance(account["followers_count"], int)
+    assert len(native["posts"]) == 4
+    assert all(p["source"] and "<" not in p["source"] for p in native["posts"])
+    item = prepare(native, now=0.0)
+    assert len(item.posts) == 4
+
+
+def test_twitter_v2_adapter_flags_from_referenced_tweets() -> None:
+    native = to_native("twitter-v2", payloads()["twitter-v2"])
+    posts = native["posts"]
+    assert len(posts) == 100
+    assert sum(p["is_retweet"] for p in posts) == 34 and sum(p["is_reply"] for p in posts) == 41
+    assert {p["source"] for p in posts} == {"Twitter for Android", "Instagram", "Twitter for iPad"}
+    assert "favourites_count" not in native["account"]  # v2 has no likes-given count: left absent.
+
+
+def test_mastodon_adapter_boosts_and_html() -> None:
+    payload = payloads()["mastodon"]
+    native = to_native("mastodon", payload)
+    assert native["account"]["platform"] == "mastodon"
+    assert "<" not in (native["account"].get("description") or "")
+    boosts = [s for s in payload["statuses"] if s.get("reblog")]
+    assert sum(p["is_retweet"] for p in native["posts"]) == len(boosts)
+    assert all("<p>" not in (p.get("text") or "") for p in native["posts"])
+
+
+def test_bluesky_adapter_reposts_dated_when_reposted() -> None:
+    payload = payloads()["bluesky"]
+    native = to_native("bluesky", payload)
+    assert native["account"]["id"].startswith("did:")
+    reposts = [i for i in payload["feed"]["feed"] if (i.get("reason") or {}).get("$type", "").endswith("reasonRepost")]
+    assert sum(p["is_retweet"] for p in native["posts"]) == len(reposts) == 7
+    assert [p["created_at"] for p in native["posts"] if p["is_retweet"]] == [i["reason"]["indexedAt"] for i in reposts]
+    assert all("source" not in p for p in native["posts"])  # Bluesky has no client field.
+
+
+def test_bluesky_adapter_older_schema_without_created_at() -> None:
+    native = to_native("bluesky", {"profile": _load("bluesky/getProfile_shinyakato_2023.json"),
+                                   "feed": _load("bluesky/getAuthorFeed_shinyakato_2023.json")})
+    assert "created_at" not in native["account"]
+    assert len(native["posts"]) == 25
+
+
+@pytest.mark.parametrize("fmt", ["twitter-v1", "twitter-v2", "mastodon", "bluesky"])
+def test_platform_payload_scores_through_app(client: Any, fmt: str) -> None:
+    payload = payloads()[fmt]
+    response = client.post(f"/v1/score?format={fmt}", json=payload)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    ScoreResponseSchema().load(body)
+    assert body["n_posts"] == len(to_native(fmt, payload)["posts"]) > 0
+    batch = client.post(f"/v1/score/batch?format={fmt}", json={"accounts": [payload, {"nothing": 1}]}).get_json()
+    assert batch["results"][0] == body
+    assert batch["results"][1]["status"] == 422
+
+
+@pytest.mark.parametrize(("fmt", "payload", "field"), [
+    ("twitter-v1", {"statuses": []}, "user"),
+    ("twitter-v1", {"user": {"id_str": "1"}, "statuses": {}}, "statuses"),
+    ("twitter-v1", {"user": {"id_str": "1"}, "statuses": [5]}, "statuses.0"),
+    ("mastodon", {"account": []}, "account"),
+    ("bluesky", {"profile": {"did": "did:x"}, "feed": [{"post": None}]}, "feed.0.post"),
+])
+def test_adapter_bad_payload_names_the_field(fmt: str, payload: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidRecordError) as info:
+        to_native(fmt, payload)
+    assert info.value.field == field
+
+
+def test_unknown_format_422(client: Any) -> None:
+    response = client.post("/v1/score?format=myspace", json={"account": {"id": "1"}})
+    assert response.status_code == 422 and "format" in response.get_json()["errors"]
+
+
+def test_adapter_garbage_types_give_422_not_500(client: Any) -> None:
+    for fmt, body in (("twitter-v1", {"user": {"id_str": 5, "created_at": 7, "entities": "x"},
+                                      "statuses": [{"created_at": None, "entities": 3}]}),
+                      ("twitter-v2", {"user": {"id": "1", "public_metrics": "many"}}),
+                      ("mastodon", {"account": {"id": 1, "avatar": 3}, "statuses": [{"reblog": {"card": "x"}}]}),
+                      ("bluesky", {"profile": {"profiles": [{"did": 1}]}, "feed": {"feed": [{"post": {"record": []}}]}})):
+        response = client.post(f"/v1/score?format={fmt}", json=body)
+        assert response.status_code == 422, (fmt, response.get_json())

@@ -1,0 +1,65 @@
+"""Spark scoring in local mode equals the service's scores for the same accounts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests import synthetic
+
+pyspark = pytest.importorskip("pyspark")
+N_ROWS = 2000
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime for Spark")
+    from pyspark.sql import SparkSession
+
+    # Workers must run this interpreter (with the project installed), not whatever python3 is on PATH.
+    os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("botlens-test")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
+               .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+    yield session
+    session.stop()
+
+
+def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], client: Any) -> None:
+    from model.spark import score_dataframe
+
+    rng = np.random.default_rng(21)
+    makers = (synthetic.bot, synthetic.human, synthetic.troll)
+    bodies = [makers[i % 3](i, rng, int(rng.integers(0, 60))) for i in range(N_ROWS)]
+    rows = [(json.dumps(b),) for b in bodies] + [("{broken",), (json.dumps({"account": {}}),)]
+    df = spark.createDataFrame(rows, "request string").repartition(4)
+    out = score_dataframe(df, artifact=small_model[0], card=small_model[1]).collect()
+    assert len(out) == N_ROWS + 2
+    errors = [r for r in out if r["error"]]
+    assert len(errors) == 2 and all(r["account_id"] is None for r in errors)
+    by_id = {r["account_id"]: r for r in out if not r["error"]}
+    assert len(by_id) == N_ROWS
+    for body in bodies[:: N_ROWS // 50]:
+        expected = client.post("/v1/score", json=body).get_json()
+        row = by_id[expected["account_id"]]
+        assert row["label"] == expected["label"]
+        for cls, score in expected["scores"].items():
+            assert row[f"score_{cls}"] == pytest.approx(score, abs=1e-6)
+        assert row["top_reasons"][0] == expected["explanations"]["bot"]["top_features"][0]["reason"]
+
+
+def test_spark_struct_columns_are_packed(spark: Any, small_model: tuple[Path, Path]) -> None:
+    from model.spark import score_dataframe
+
+    body = synthetic.human(1, np.random.default_rng(2), 10)
+    df = spark.read.json(spark.sparkContext.parallelize([json.dumps(body)]))
+    out = score_dataframe(df, artifact=small_model[0], card=small_model[1]).collect()
+    assert len(out) == 1 and out[0]["error"] is None and out[0]["account_id"] == "h1"
