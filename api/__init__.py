@@ -29,6 +29,7 @@ class ServiceState:
     limits: Limits
     request_schema: Any
     batch_schema: Any
+    fast_validator: Any
 
 
 class BotlensApi(Api):
@@ -64,7 +65,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from api import access, observability, spec, views
+    from api import access, fastpath, observability, spec, views
 
     observability.configure_logging(str(app.config["LOG_LEVEL"]))
     limits = Limits(
@@ -74,7 +75,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     )
     _, request_schema, batch_schema = make_request_schemas(limits)
     scorer, error = load_scorer(app.config["MODEL_PATH"], app.config["MODEL_CARD_PATH"])
-    app.extensions[EXTENSION] = ServiceState(scorer, error, limits, request_schema(), batch_schema())
+    app.extensions[EXTENSION] = ServiceState(scorer, error, limits, request_schema(), batch_schema(),
+                                             fastpath.make_validator(limits))
 
     api = BotlensApi(app)
     spec.register_fields(api)

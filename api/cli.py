@@ -18,6 +18,7 @@ from typing import Any, Iterator, Sequence
 
 import orjson
 
+from api.fastpath import make_validator
 from api.pipeline import score_slots
 from api.schemas import Limits, make_request_schemas
 from model.platforms import FORMATS
@@ -106,6 +107,7 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
 
     scorer = Scorer.load(artifact, card)
     schema = make_request_schemas(Limits())[1]()
+    fast = make_validator(Limits())
     reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
     writer = _Writer(output)
     scored = failed = 0
@@ -122,7 +124,7 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
                         "type": "urn:botlens:problem:malformed-json", "title": "Malformed JSON", "status": 400,
                         "detail": raw.message}}) + b"\n")
                     failed += 1
-            slots = score_slots(scorer, schema, fmt, [raw for _, raw in good], time.time(), top_k=5)
+            slots = score_slots(scorer, schema, fmt, [raw for _, raw in good], time.time(), top_k=5, fast=fast)
             results = []
             for (n, _), slot in zip(good, slots):
                 if "scores" in slot:

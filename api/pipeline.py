@@ -7,6 +7,7 @@ from typing import Any, Callable, Mapping, Sequence
 from marshmallow import Schema, ValidationError
 
 from api.errors import RequestValidationError, flatten_messages, problem_for_exception
+from api.fastpath import NotFast
 from model import platforms
 from model.errors import InvalidRecordError
 from model.records import format_timestamp
@@ -27,14 +28,23 @@ def load(schema: Schema, data: Any) -> dict[str, Any]:
         raise RequestValidationError(flatten_messages(exc.messages)) from exc
 
 
-def validate(schema: Schema, fmt: str, raw: Any, now: float) -> ScoringInput:
+def validate(schema: Schema, fmt: str, raw: Any, now: float, fast: Callable[..., dict[str, Any]] | None = None) -> ScoringInput:
     """One raw body (native or platform payload) validated and prepared for scoring.
+
+    Args:
+        fast: The msgspec fast validator (``api.fastpath``); bodies it cannot vouch for go to ``schema``.
 
     Raises:
         RequestValidationError: the body does not match the schema.
         InvalidRecordError: a platform payload or record cannot be read.
     """
-    return prepare(load(schema, platforms.to_native(fmt, raw)), now=now)
+    native = platforms.to_native(fmt, raw)
+    if fast is not None:
+        try:
+            return prepare(fast(native, now), now=now)
+        except NotFast:
+            pass
+    return prepare(load(schema, native), now=now)
 
 
 def result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,13 +59,14 @@ def result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any]) -> dic
 
 
 def score_slots(scorer: Scorer, schema: Schema, fmt: str, raws: Sequence[Any], now: float, top_k: int,
-                on_scored: Callable[[list[dict[str, Any]]], None] | None = None) -> list[dict[str, Any]]:
+                on_scored: Callable[[list[dict[str, Any]]], None] | None = None,
+                fast: Callable[..., dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Scores raw bodies; each slot holds the result or a problem object naming the item's index."""
     slots: list[Any] = [None] * len(raws)
     valid: list[tuple[int, ScoringInput]] = []
     for index, raw in enumerate(raws):
         try:
-            valid.append((index, validate(schema, fmt, raw, now)))
+            valid.append((index, validate(schema, fmt, raw, now, fast)))
         except (RequestValidationError, InvalidRecordError) as exc:
             body = problem_for_exception(exc)
             body["detail"] = f"Account {index}: {body['detail']}"

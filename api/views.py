@@ -96,7 +96,8 @@ class ScoreView(MethodView):
     def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
         """Scores one account for bot, troll and hijacked behaviour, with explanations."""
         scorer = _scorer()
-        item = pipeline.validate(_state().request_schema, format, cached_body(), time.time())
+        state = _state()
+        item = pipeline.validate(state.request_schema, format, cached_body(), time.time(), state.fast_validator)
         scored = scorer.score([item], top_k=_top_k())
         observability.record_scores(scored)
         return _json(pipeline.result(scorer, item, scored[0]))
@@ -118,7 +119,7 @@ class BatchScoreView(MethodView):
         state = _state()
         envelope = pipeline.load(state.batch_schema, cached_body())
         slots = pipeline.score_slots(scorer, state.request_schema, format, envelope["accounts"], time.time(), _top_k(),
-                                     on_scored=observability.record_scores)
+                                     on_scored=observability.record_scores, fast=state.fast_validator)
         return _json({"results": slots})
 
 

@@ -130,8 +130,9 @@ _OFFICE_BY_OFFSET = np.stack([np.roll(_OFFICE, -k) for k in _OFFSETS]).astype(fl
 _WEEKEND_BY_OFFSET = np.stack([np.roll(_WEEKEND, -k) for k in _OFFSETS]).astype(float)
 # Epoch day 0 (1970-01-01) was a Thursday: shift so that hour-of-week 0 is Monday 00:00.
 _EPOCH_HOW_SHIFT = 3 * 24
-_TEXT_NOISE = re.compile(r"https?://\S+|@\w+|\d+|[^\w\s]", re.UNICODE)
-_SPACE = re.compile(r"\s+")
+_LINKS_MENTIONS = re.compile(r"https?://\S+|@\w+")
+# Digits and punctuation become spaces: duplicate texts differ in counters, links and emphasis.
+_NON_WORD = re.compile(r"[^\w\s]|\d")
 # Self-declared automation: "bot" as a word or handle part, *_ebooks accounts, "automated"/"auto-posting".
 _DECLARES_BOT = re.compile(r"(\bbot\b|bot_|_bot|ebooks|\bautomated\b|\bauto-?post)", re.IGNORECASE)
 # Handles may end in "bot" without a separator (newsbot); names may not (Talbot).
@@ -283,7 +284,8 @@ def _clients(sources: list[str | None], out: np.ndarray) -> None:
 
 
 def _normalise_text(text: str) -> str:
-    return _SPACE.sub(" ", _TEXT_NOISE.sub(" ", text.lower())).strip()
+    # Links and mentions out, then digits and non-word characters, then whitespace folded.
+    return " ".join(_NON_WORD.sub(" ", _LINKS_MENTIONS.sub(" ", text.lower())).split())
 
 
 def _content(posts: Sequence[Post], hashtags: list[list[str]], domains: list[list[str]], out: np.ndarray) -> None:

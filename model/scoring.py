@@ -23,6 +23,9 @@ ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "botlens-model.joblib"
 DEFAULT_CARD = ARTIFACT_DIR / "model_card.json"
 HUMAN_LABEL = "human"
+# One thread per prediction: each gunicorn worker is one process per core, and OpenMP threads on top
+# oversubscribe the cores (measured: several times slower per row inside a worker).
+PREDICT_THREADS = 1
 # Below this many posts the behavioural features rest on too little activity to trust.
 FEW_POSTS = 20
 
@@ -120,7 +123,6 @@ class Scorer:
         self.reference: Mapping[str, Mapping[str, float]] = artifact.get("reference", {})
         for head in self.heads:
             head["columns"] = np.array([FEATURE_NAMES.index(f) for f in head["features"]], dtype=np.intp)
-            head["booster"].params["num_threads"] = 1
 
     @classmethod
     def load(cls, artifact_path: Path = DEFAULT_ARTIFACT, card_path: Path = DEFAULT_CARD) -> "Scorer":
@@ -156,7 +158,8 @@ class Scorer:
 
     def raw_and_contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Per head, TreeSHAP contributions with the base value in the last column (rows sum to the raw score)."""
-        return {head["name"]: head["booster"].predict(X[:, head["columns"]], pred_contrib=True) for head in self.heads}
+        return {head["name"]: head["booster"].predict(X[:, head["columns"]], pred_contrib=True, num_threads=PREDICT_THREADS)
+                for head in self.heads}
 
     @staticmethod
     def calibrate(head: Mapping[str, Any], raw: np.ndarray) -> np.ndarray:
@@ -167,7 +170,8 @@ class Scorer:
     def probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Calibrated probability of each head for each row (no explanations)."""
         return {
-            head["name"]: self.calibrate(head, head["booster"].predict(X[:, head["columns"]], raw_score=True))
+            head["name"]: self.calibrate(head, head["booster"].predict(X[:, head["columns"]], raw_score=True,
+                                                                       num_threads=PREDICT_THREADS))
             for head in self.heads
         }
 

@@ -55,26 +55,9 @@ def test_shipped_model_scores_real_accounts_sensibly(data_dir: Path, shipped_cli
 
 def test_shipped_model_top_bot_feature_perturbation(data_dir: Path) -> None:
     """On real bots, moving the top bot-raising feature to the typical human value lowers the raw bot score."""
-    import numpy as np
-
-    from model.features import FEATURE_INDEX
     from model.scoring import prepare
+    from tests.perturbation import top_bot_features_moved
 
     scorer = Scorer.load(DEFAULT_ARTIFACT, DEFAULT_CARD)
-    head = next(h for h in scorer.heads if h["name"] == "bot")
     bots = [r for r in itertools.islice(datasets.load_kaggle2017(data_dir), 400) if r.label == "bot"][:40]
-    items = [prepare(r.request, now=0.0) for r in bots]
-    X = scorer.matrix(items)
-    moved = 0
-    for row, result in enumerate(scorer.score(items)):
-        top = result["explanations"]["bot"]["top_features"][0]
-        if (top["contribution"] <= 0 or top["value"] is None or top["feature"] not in scorer.reference
-                or scorer.reference[top["feature"]]["p50"] == top["value"]):
-            continue  # Nothing to move it to: the value already is the typical one.
-        perturbed = X[row : row + 1].copy()
-        perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]
-        before = head["booster"].predict(X[row : row + 1, head["columns"]], raw_score=True)[0]
-        after = head["booster"].predict(perturbed[:, head["columns"]], raw_score=True)[0]
-        assert after < before, top
-        moved += 1
-    assert moved >= 10
+    assert top_bot_features_moved(scorer, [prepare(r.request, now=0.0) for r in bots]) >= 10

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from model.errors import ArtifactError
-from model.features import FEATURE_INDEX
 from model.scoring import Scorer, prepare
 from tests import synthetic
+from tests.perturbation import top_bot_features_moved
 
 
 def _items(n: int = 12):
@@ -108,19 +108,4 @@ def test_scorer_top_feature_perturbation_moves_score_expected_way(scorer: Scorer
     """Setting a bot's top bot-raising feature to the typical human value lowers its bot score."""
     rng = np.random.default_rng(11)
     items = [prepare(synthetic.bot(i, rng, 150), now=synthetic.OBSERVED) for i in range(5)]
-    X = scorer.matrix(items)
-    head = next(h for h in scorer.heads if h["name"] == "bot")
-    results = scorer.score(items)
-    moved = 0
-    for row, result in enumerate(results):
-        top = result["explanations"]["bot"]["top_features"][0]
-        if (top["contribution"] <= 0 or top["value"] is None or top["feature"] not in scorer.reference
-                or scorer.reference[top["feature"]]["p50"] == top["value"]):
-            continue  # Nothing to move it to: the value already is the typical one.
-        perturbed = X[row : row + 1].copy()
-        perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]
-        before = head["booster"].predict(X[row : row + 1, head["columns"]], raw_score=True)[0]
-        after = head["booster"].predict(perturbed[:, head["columns"]], raw_score=True)[0]
-        assert after < before, top
-        moved += 1
-    assert moved >= 3
+    assert top_bot_features_moved(scorer, items) >= 3

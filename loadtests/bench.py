@@ -1,0 +1,192 @@
+"""Side-by-side throughput benchmark and in-process stage costs: ``python -m loadtests.bench``.
+
+1. Starts the scoring service and the bare parse-only endpoint (``loadtests/bare.py``) under the same
+   ``gunicorn.conf.py``, one after the other, and drives each with the same wrk load (16 connections,
+   a real 200-post account body), ``--runs`` times alternating; prints req/s, p50/p95/p99 latency and
+   the score/bare ratio (medians), and the workers' resident memory.
+2. In process: cold start (import + model load), per-stage cost for one 200-post account (parse,
+   validate, prepare, features, predict, explain, serialise), and batch throughput (accounts/s
+   through the batch code path with explanations) for 200-post and profile-only accounts.
+
+Needs ``wrk`` (Debian package) and the shared data (``python -m loadtests.sample`` runs if needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from loadtests import sample
+
+ROOT = Path(__file__).resolve().parent.parent
+WRK_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = io.open("{body}", "rb"):read()
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %f %f %f %f\\n", summary.requests, summary.errors.status + summary.errors.connect
+    + summary.errors.read + summary.errors.write + summary.errors.timeout, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), summary.duration))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A gunicorn process serving ``app`` with the project's config on a free port."""
+
+    def __init__(self, app: str, workers: int) -> None:
+        self.port = _free_port()
+        self.metrics = tempfile.mkdtemp(prefix="bench-metrics-")
+        env = {**os.environ, "BOTLENS_BIND": f"127.0.0.1:{self.port}", "BOTLENS_WORKERS": str(workers),
+               "BOTLENS_LOG_LEVEL": "warning", "PROMETHEUS_MULTIPROC_DIR": self.metrics}
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", app], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait(self, body: bytes) -> None:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                req = urllib.request.Request(self.url + "/v1/score", data=body, headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not start")
+
+    def worker_rss_mb(self) -> list[float]:
+        out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(line.split()[1]) / 1024 for line in out.strip().splitlines() if line.strip()]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def wrk(url: str, body_path: Path, seconds: int, connections: int) -> dict[str, float]:
+    """One wrk run; latencies in ms."""
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(WRK_SCRIPT.replace("{body}", str(body_path)))
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url + "/v1/score"],
+                         capture_output=True, text=True, check=True).stdout
+    match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
+    if not match:
+        raise RuntimeError(out)
+    n, errors, p50, p95, p99, duration_us = (float(x) for x in match.groups())
+    return {"rps": n / (duration_us / 1e6), "errors": errors, "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000}
+
+
+def http_side_by_side(bodies: dict[str, list[bytes]], runs: int, seconds: int, connections: int, workers: int) -> None:
+    body = bodies["long"][0]
+    body_path = Path(tempfile.mkstemp(suffix=".json")[1])
+    body_path.write_bytes(body)
+    print(f"HTTP: {len(body) / 1024:.0f} KB body of 200 posts, {connections} connections, {seconds}s x {runs} runs, "
+          f"gunicorn {workers} workers")
+    results: dict[str, list[dict[str, float]]] = {"bare": [], "score": []}
+    rss: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for name, app in (("bare", "loadtests.bare:create_app()"), ("score", "api:create_app()")):
+            server = Server(app, workers)
+            try:
+                server.wait(body)
+                results[name].append(wrk(server.url, body_path, seconds, connections))
+                rss[name] = server.worker_rss_mb()
+            finally:
+                server.stop()
+    for name, rows in results.items():
+        med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+        memory = ", ".join(f"{m:.0f}" for m in rss[name])
+        each = ", ".join(f"{r['rps']:.0f}" for r in rows)
+        print(f"  {name:5s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
+              f"p99 {med['p99']:6.1f} ms  errors {med['errors']:.0f}  worker RSS {memory} MB  (runs: {each} req/s)")
+    ratio = statistics.median(r["rps"] for r in results["score"]) / statistics.median(r["rps"] for r in results["bare"])
+    print(f"  score/bare throughput ratio {ratio:.2f}")
+
+
+def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        out = fn()
+    return (time.perf_counter() - start) / repeat, out
+
+
+def in_process(bodies: dict[str, list[bytes]]) -> None:
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter(); from api import create_app; "
+                          "app=create_app(); print(time.perf_counter()-t)"], capture_output=True, text=True, cwd=ROOT)
+    print(f"cold start (import + model load, fresh process): {float(out.stdout.strip().splitlines()[-1]):.2f} s "
+          f"(process total {time.perf_counter() - start:.2f} s)")
+
+    from api.fastpath import make_validator
+    from api.pipeline import result, score_slots
+    from api.schemas import Limits, make_request_schemas
+    from model.scoring import Scorer, prepare
+
+    scorer = Scorer.load()
+    schema = make_request_schemas(Limits())[1]()
+    fast = make_validator(Limits())
+    long = bodies["long"][:100]
+    n = len(long)
+    t_parse, parsed = _timed(lambda: [orjson.loads(b) for b in long], 3)
+    t_valid, _ = _timed(lambda: [schema.load(p) for p in parsed], 3)
+    t_fast, loaded = _timed(lambda: [fast(p) for p in parsed], 3)
+    t_prep, items = _timed(lambda: [prepare(x, now=0.0) for x in loaded], 3)
+    t_feat, X = _timed(lambda: scorer.matrix(items), 3)
+    t_pred, _ = _timed(lambda: scorer.probabilities(X), 3)
+    t_expl1, _ = _timed(lambda: [scorer.raw_and_contributions(X[i : i + 1]) for i in range(n)], 3)
+    t_explb, _ = _timed(lambda: scorer.raw_and_contributions(X), 3)
+    t_score, scored = _timed(lambda: scorer.score(items), 3)
+    t_ser, _ = _timed(lambda: [orjson.dumps(result(scorer, i, s)) for i, s in zip(items, scored)], 3)
+    print("per-stage cost, one 200-post account (ms):")
+    for name, t in (("parse (orjson)", t_parse), ("validate (marshmallow, errors only)", t_valid),
+                    ("validate (msgspec fast path)", t_fast), ("prepare records", t_prep),
+                    ("features", t_feat), ("predict 3 heads, batch", t_pred), ("explain (pred_contrib), one row at a time", t_expl1),
+                    ("explain (pred_contrib), batch", t_explb), ("score() incl. features+explain, batch", t_score),
+                    ("serialise (orjson)", t_ser)):
+        print(f"  {name:45s} {t / n * 1000:7.3f}")
+    for kind, label in (("long", "200-post"), ("profile", "profile-only")):
+        raws = [orjson.loads(b) for b in bodies[kind]][:200]
+        raws = (raws * (1000 // len(raws) + 1))[:1000]
+        t, _ = _timed(lambda: score_slots(scorer, schema, "native", raws, time.time(), 5, fast=fast), 1)
+        print(f"batch path ({label}, 1000 accounts, one process, with explanations): {1000 / t:8.0f} accounts/s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark and prints its figures."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--skip-http", action="store_true")
+    args = parser.parse_args(argv)
+    bodies = sample.load()
+    in_process(bodies)
+    if not args.skip_http:
+        http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""Shared check: explanations name the features that actually drive a score."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from model.features import FEATURE_INDEX
+from model.scoring import Scorer, ScoringInput
+
+
+def top_bot_features_moved(scorer: Scorer, items: Sequence[ScoringInput]) -> int:
+    """For each item, sets the top bot-raising feature to the typical human value and asserts the raw bot
+    score drops; returns how many items had such a feature to move."""
+    X = scorer.matrix(items)
+    head = next(h for h in scorer.heads if h["name"] == "bot")
+    moved = 0
+    for row, result in enumerate(scorer.score(items)):
+        top = result["explanations"]["bot"]["top_features"][0]
+        if (top["contribution"] <= 0 or top["value"] is None or top["feature"] not in scorer.reference
+                or scorer.reference[top["feature"]]["p50"] == top["value"]):
+            continue  # Nothing to move it to: the value already is the typical one.
+        perturbed = X[row : row + 1].copy()
+        perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]
+        before = head["booster"].predict(X[row : row + 1, head["columns"]], raw_score=True)[0]
+        after = head["booster"].predict(perturbed[:, head["columns"]], raw_score=True)[0]
+        assert after < before, top
+        moved += 1
+    return moved

@@ -1,0 +1,77 @@
+"""The msgspec fast path never accepts what the marshmallow schema rejects, and loads the same records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError
+
+from api.fastpath import NotFast, make_validator
+from api.schemas import Limits, make_request_schemas
+from model.scoring import prepare
+
+LIMITS = Limits(posts=5, batch=5, text_length=30, string_length=12, list_length=3)
+SCHEMA = make_request_schemas(LIMITS)[1]()
+FAST = make_validator(LIMITS)
+NOW = 1_700_000_000.0
+
+anything = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**64), st.floats(allow_nan=False), st.text(max_size=15),
+                     st.lists(st.text(max_size=4), max_size=4), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+stamps = st.one_of(st.sampled_from(["2020-01-01T00:00:00Z", "2019-05-05T10:00:00+03:00", "2005-01-01T00:00:00Z",
+                                    "2100-01-01T00:00:00Z", "not a time", "2020-13-01T00:00:00Z", "2020-01-01"]), anything)
+strings = st.one_of(st.text(max_size=14), anything)
+counts = st.one_of(st.integers(-2, 2**63 + 2), anything)
+flags = st.one_of(st.booleans(), anything)
+lists = st.one_of(st.lists(st.text(max_size=14), max_size=4), anything)
+
+
+VALID = {"account": {"id": "a1", "platform": "x", "screen_name": "abc", "description": "hi", "lang": "en",
+                     "created_at": "2015-01-01T00:00:00Z", "followers_count": 3, "verified": False},
+         "posts": [{"created_at": "2020-01-01T00:00:00Z", "text": "t", "source": "web", "is_retweet": True,
+                    "hashtags": ["a"], "like_count": 2}],
+         "observed_at": "2020-01-02T00:00:00Z"}
+PATHS = [("account", k) for k in VALID["account"]] + [("posts", 0, k) for k in VALID["posts"][0]] + [("observed_at",)]
+values = st.one_of(anything, stamps, strings, counts, lists)
+
+
+@st.composite
+def bodies(draw: Any) -> Any:
+    """A valid body with one or two mutations: a field set to any value, dropped, or an unknown field added."""
+    import copy
+
+    body = copy.deepcopy(VALID)
+    for _ in range(draw(st.integers(1, 2))):
+        path = draw(st.sampled_from(PATHS + [("account", "surprise"), ("posts", 0, "oops"), ("extra",), ("posts",)]))
+        target = body
+        for key in path[:-1]:
+            inside = isinstance(target, dict) and key in target or isinstance(target, list) and len(target) > key
+            target = target[key] if inside else None
+        if not isinstance(target, dict):
+            continue  # An earlier mutation replaced the container.
+        if draw(st.booleans()) and path[-1] in target:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = draw(values)
+    return body
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=bodies())
+def test_fastpath_accepts_only_what_schema_accepts(body: Any) -> None:
+    try:
+        fast = FAST(body, NOW)
+    except NotFast:
+        return
+    try:
+        slow = SCHEMA.load(body)
+    except ValidationError as exc:
+        raise AssertionError(f"fast path accepted what the schema rejects: {exc.messages}") from exc
+    assert prepare(fast, now=NOW) == prepare(slow, now=NOW)
+
+
+def test_fastpath_takes_valid_bodies() -> None:
+    body = {"account": {"id": "1", "followers_count": 3, "lang": "en"},
+            "posts": [{"created_at": "2020-01-01T00:00:00Z", "hashtags": ["a"], "is_retweet": True}]}
+    assert prepare(FAST(body, NOW), now=NOW) == prepare(SCHEMA.load(body), now=NOW)
