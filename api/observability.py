@@ -15,7 +15,7 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import REGISTRY, multiprocess
 
@@ -30,11 +30,21 @@ SCORES = Histogram("botlens_score", "Calibrated scores by class.", ["cls"], buck
 MODEL_INFO = Gauge("botlens_model_info", "1 for the loaded model version.", ["version"], multiprocess_mode="liveall")
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamps every log record made while serving a request with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context() and not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id")
+        return True
+
+
 def configure_logging(level: str) -> None:
-    """JSON lines on stderr for the service's loggers."""
+    """JSON lines on stderr for the service's loggers, with the request id where there is one."""
     from pythonjsonlogger.json import JsonFormatter
 
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
                                        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
     root = logging.getLogger("botlens")

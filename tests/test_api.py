@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from typing import Any
 
 import numpy as np
 import pytest
 
+from api.observability import RequestIdFilter
 from api.schemas import ScoreResponseSchema
 from tests import synthetic
 
@@ -161,7 +164,16 @@ def test_internal_error_500_leaks_nothing(app_factory: Any, monkeypatch: pytest.
         raise RuntimeError("secret path /etc/passwd")
 
     monkeypatch.setattr(scorer, "score", boom)
-    response = app.test_client().post("/v1/score", json=_body(3))
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(request_id)s %(message)s"))
+    handler.addFilter(RequestIdFilter())
+    logging.getLogger("api").addHandler(handler)
+    try:
+        response = app.test_client().post("/v1/score", json=_body(3), headers={"X-Request-ID": "err-7"})
+    finally:
+        logging.getLogger("api").removeHandler(handler)
+    assert "err-7 unhandled error" in stream.getvalue()  # The error log carries the request id.
     problem = _assert_problem(response, 500)
     assert "secret" not in response.get_data(as_text=True) and "Traceback" not in response.get_data(as_text=True)
     assert problem["title"] == "Internal Server Error"

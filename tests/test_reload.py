@@ -101,9 +101,18 @@ def test_reload_under_load_loses_no_request(small_model: tuple[Path, Path], tmp_
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
+        # Multiprocess metrics: every worker's requests, the replaced ones' included, in one exposition.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
     finally:
         server.terminate()
         server.wait(timeout=20)
     assert len(statuses) > 20
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert "test-0" in versions and versions[-1] == "test-1"
+    counted = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                  if line.startswith("botlens_requests_total{") and 'route="/v1/score"' in line and 'status="200"' in line)
+    assert counted >= len(statuses)
+    # Live gauges only: the replaced workers' model_info was dropped by gunicorn.conf.py's child_exit hook.
+    info = [line for line in metrics.splitlines() if line.startswith("botlens_model_info{")]
+    assert info and all('version="test-1"' in line for line in info), info
