@@ -92,8 +92,7 @@ class _Writer:
             self._handle.close()
         if self._pq_writer:
             self._pq_writer.close()
-        elif self.parquet:
-            self.path.write_bytes(b"")
+        # A Parquet output with no scored record is not written: there is no schema to give it.
 
 
 def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", artifact: Path = DEFAULT_ARTIFACT,

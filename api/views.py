@@ -103,7 +103,6 @@ class ScoreView(MethodView):
         return _json(pipeline.result(scorer, item, scored[0]))
 
 
-
 @blp.route("/v1/score/batch")
 class BatchScoreView(MethodView):
     """Score many accounts."""
@@ -123,7 +122,6 @@ class BatchScoreView(MethodView):
         return _json({"results": slots})
 
 
-
 @blp.route("/v1/model")
 class ModelView(MethodView):
     """The loaded model's card."""
@@ -139,7 +137,6 @@ class ModelView(MethodView):
         card["classes"] = scorer.classes
         card["thresholds"] = scorer.thresholds()
         return _json(card)
-
 
 
 @blp.route("/health/live")

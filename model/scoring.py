@@ -78,11 +78,22 @@ def prepare(request: Mapping[str, Any], now: float) -> ScoringInput:
     return ScoringInput(account, posts, as_of, future)
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
 def decide_label(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> str:
-    """The class whose score most exceeds its threshold, else ``human``."""
+    """The class whose score most exceeds its threshold, else ``human``.
+
+    The excess is measured in log-odds, so that a head with a low threshold does not win merely
+    because probabilities near 1 cannot rise much further above a high one.
+    """
     label, best = HUMAN_LABEL, 0.0
     for name, score in scores.items():
-        margin = score - thresholds[name]
+        if score <= thresholds[name]:
+            continue
+        margin = _logit(score) - _logit(thresholds[name])
         if margin > best:
             label, best = name, margin
     return label

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from model.errors import ArtifactError
-from model.scoring import Scorer, prepare
+from model.scoring import Scorer, decide_label, prepare
 from tests import synthetic
 from tests.perturbation import top_bot_features_moved
 
@@ -43,12 +43,23 @@ def test_scorer_explanations_report_base_and_raw_consistently(scorer: Scorer) ->
             assert expl["raw_score"] == pytest.approx(contribs[name][row].sum(), abs=1e-5)
 
 
+def logit(p: float) -> float:
+    return float(np.log(p / (1 - p)))
+
+
+def test_decide_label_compares_excess_in_log_odds() -> None:
+    # 0.999 over 0.55 is far more evidence than 0.92 over 0.29, though the difference is smaller.
+    assert decide_label({"bot": 0.999, "troll": 0.92}, {"bot": 0.55, "troll": 0.29}) == "bot"
+    assert decide_label({"bot": 0.5, "troll": 0.2}, {"bot": 0.55, "troll": 0.29}) == "human"
+    assert decide_label({"bot": 0.6, "troll": 0.95}, {"bot": 0.55, "troll": 0.29}) == "troll"
+
+
 def test_scorer_scores_are_probabilities_and_label_follows_thresholds(scorer: Scorer) -> None:
     thresholds = scorer.thresholds()
     for result in scorer.score(_items()):
         assert set(result["scores"]) == set(scorer.classes)
         assert all(0.0 <= p <= 1.0 for p in result["scores"].values())
-        over = {k: p - thresholds[k] for k, p in result["scores"].items() if p > thresholds[k]}
+        over = {k: logit(p) - logit(thresholds[k]) for k, p in result["scores"].items() if p > thresholds[k]}
         expected = max(over, key=over.get) if over else "human"
         assert result["label"] == expected
 
