@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from model.errors import InvalidRecordError
 
@@ -58,3 +58,13 @@ def texts(values: Any, key: str) -> list[str]:
         if isinstance(value, Mapping) and isinstance(value.get(key), str):
             out.append(value[key])
     return out
+
+
+def native_request(account: Mapping[str, Any], platform: str, field: str, posts: list[Any],
+                   convert: Callable[[Mapping[str, Any], str], dict[str, Any]], observed_at: Any) -> dict[str, Any]:
+    """Assembles the native request: the account, each post converted (errors name ``field.<i>``)."""
+    return clean({
+        "account": {**account, "platform": platform},
+        "posts": [convert(obj(post, f"{field}.{i}"), f"{field}.{i}") for i, post in enumerate(posts)],
+        "observed_at": observed_at,
+    })

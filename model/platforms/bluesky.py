@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from model.platforms._common import clean, items, obj
+from model.platforms._common import clean, items, native_request, obj
 
 _REPOST = "app.bsky.feed.defs#reasonRepost"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
@@ -70,8 +70,5 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     feed = payload.get("feed")
     if isinstance(feed, Mapping):
         feed = feed.get("feed")  # the getAuthorFeed response itself
-    return clean({
-        "account": {**_profile(obj(profile, "profile")), "platform": "bluesky"},
-        "posts": [_item(obj(item, f"feed.{i}"), f"feed.{i}") for i, item in enumerate(items(feed, "feed"))],
-        "observed_at": payload.get("observed_at"),
-    })
+    return native_request(_profile(obj(profile, "profile")), "bluesky", "feed", items(feed, "feed"), _item,
+                          payload.get("observed_at"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from model.platforms._common import clean, items, obj, strip_html, texts
+from model.platforms._common import clean, items, native_request, obj, strip_html, texts
 
 _DEFAULT_AVATAR = "missing.png"
 
@@ -60,8 +60,5 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"account", "statuses"}`` to the native request."""
     account = obj(payload.get("account"), "account")
     statuses = items(payload.get("statuses"), "statuses")
-    return clean({
-        "account": {**_account(account), "platform": "mastodon"},
-        "posts": [_status(obj(s, f"statuses.{i}")) for i, s in enumerate(statuses)],
-        "observed_at": payload.get("observed_at"),
-    })
+    return native_request(_account(account), "mastodon", "statuses", statuses,
+                          lambda post, _field: _status(post), payload.get("observed_at"))

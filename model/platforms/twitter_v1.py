@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from model.platforms._common import clean, items, obj, strip_html, texts, twitter_time
+from model.platforms._common import clean, items, native_request, obj, strip_html, texts, twitter_time
 
 
 def _user(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,8 +57,5 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"user", "statuses"}`` to the native request."""
     user = obj(payload.get("user"), "user")
     statuses = items(payload.get("statuses"), "statuses")
-    return clean({
-        "account": {**_user(user), "platform": "twitter"},
-        "posts": [_status(obj(s, f"statuses.{i}")) for i, s in enumerate(statuses)],
-        "observed_at": payload.get("observed_at"),
-    })
+    return native_request(_user(user), "twitter", "statuses", statuses,
+                          lambda post, _field: _status(post), payload.get("observed_at"))

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from model.platforms._common import clean, items, obj, texts
+from model.platforms._common import clean, items, native_request, obj, texts
 
 
 def _unwrap(value: Any) -> Any:
@@ -58,8 +58,5 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"user", "tweets"}`` to the native request."""
     user = obj(_unwrap(payload.get("user")), "user")
     tweets = items(_unwrap(payload.get("tweets")), "tweets")
-    return clean({
-        "account": {**_user(user), "platform": "twitter"},
-        "posts": [_tweet(obj(t, f"tweets.{i}")) for i, t in enumerate(tweets)],
-        "observed_at": payload.get("observed_at"),
-    })
+    return native_request(_user(user), "twitter", "tweets", tweets,
+                          lambda post, _field: _tweet(post), payload.get("observed_at"))
