@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from model import datasets, metrics, train
-from model.datasets import HUMAN, TROLL
+from model.datasets import TROLL
 from model.examples import Example
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, HUMAN_LABEL, Scorer, decide_label
 

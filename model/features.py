@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Iterable, Sequence
-from urllib.parse import urlsplit
 
 import numpy as np
 
