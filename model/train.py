@@ -23,7 +23,7 @@ from model import datasets, metrics
 from model.datasets import BOT, HUMAN, TROLL
 from model.examples import Example, base_examples, feature_matrix, hijack_examples, missingness_matched, variants
 from model.features import FEATURE_NAMES, FEATURES, MISSING
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, sha256_file
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, sha256_file
 
 SEED = 20261122
 HEADS = ("bot", "troll", "hijacked")
@@ -118,11 +118,6 @@ def fit_isotonic(raw: np.ndarray, y: np.ndarray) -> dict[str, list[float]]:
     return {"x": iso.X_thresholds_.astype(float).tolist(), "y": iso.y_thresholds_.astype(float).tolist()}
 
 
-def calibrated(calibration: dict[str, list[float]], raw: np.ndarray) -> np.ndarray:
-    """Applies a calibration table (the same rule as ``Scorer.calibrate``)."""
-    return np.interp(raw, calibration["x"], calibration["y"])
-
-
 def reference_percentiles(X: np.ndarray, examples: Sequence[Example]) -> dict[str, dict[str, float]]:
     """p10/p50/p90 of each feature among human train accounts as supplied (for reason texts)."""
     rows = np.array([e.label == HUMAN and e.variant == "full" and e.split == "train" for e in examples])
@@ -201,7 +196,7 @@ def fit_head(head: str, examples: Sequence[Example], X: np.ndarray, train_rows: 
                         num_boost_round=rounds)
     raw_ca = booster.predict(X[calib_rows][:, cols], raw_score=True)
     calibration = fit_isotonic(raw_ca, y[calib_rows])
-    p_ca = calibrated(calibration, raw_ca)
+    p_ca = Scorer.calibrate({"calibration": calibration}, raw_ca)
     full = np.array([examples[i].variant in ("full", "spliced") for i in calib_rows], dtype=bool)
     negatives = p_ca[(y[calib_rows] == 0) & full]
     threshold = float(np.quantile(negatives, 1 - TARGET_FPR)) if negatives.size else 0.5
@@ -212,7 +207,7 @@ def fit_head(head: str, examples: Sequence[Example], X: np.ndarray, train_rows: 
 def head_probabilities(head: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """Calibrated probabilities of a fitted head on full feature rows."""
     cols = [FEATURE_NAMES.index(f) for f in head["features"]]
-    return calibrated(head["calibration"], head["booster"].predict(X[:, cols], raw_score=True))
+    return Scorer.calibrate(head, head["booster"].predict(X[:, cols], raw_score=True))
 
 
 def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
