@@ -12,12 +12,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from model import clients
-from model.records import Account, Post
+from model.records import Account, Post, Timeline
 
 MISSING = -1.0
 DAY = 86400.0
@@ -141,12 +141,19 @@ _WRAPPER_HOSTS = frozenset({"t.co"})
 _HOST = re.compile(r"^\s*(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?(?://)?(?:[^/?#@]*@)?([^/?#:@\s]+)")
 
 
-def _post_key(post: Post) -> tuple:
-    # A total order over every field, so that ties in time never make the result order-dependent.
-    return (
-        post.created_at, post.id or "", post.text or "", post.source or "", post.lang or "",
-        post.is_retweet, post.is_reply, post.is_quote, post.hashtags, post.mentions, post.urls,
-    )
+def _order(tl: Timeline) -> list[int]:
+    """Positions of the posts sorted by time, ties broken on every field so that input order never matters."""
+    order = np.argsort(tl.created_at, kind="stable")
+    t = tl.created_at[order]
+    if t.size < 2 or bool((t[1:] > t[:-1]).all()):
+        return order.tolist()
+    keys = [
+        (float(tl.created_at[i]), tl.id[i] or "", tl.text[i] or "", tl.source[i] or "", tl.lang[i] or "",
+         bool(tl.is_retweet[i]), bool(tl.is_reply[i]), bool(tl.is_quote[i]), tuple(tl.hashtags[i]),
+         tuple(tl.mentions[i]), tuple(tl.urls[i]))
+        for i in range(t.size)
+    ]
+    return sorted(range(t.size), key=keys.__getitem__)
 
 
 def _entropy_bits(counts: Iterable[int]) -> float:
@@ -282,36 +289,98 @@ def _clients(sources: list[str | None], out: np.ndarray) -> None:
     out[_I["unknown_source_share"]] = sum(c for s, c in counts.items() if not clients.is_known(s)) / n
 
 
+class _SpaceOutTable(dict):
+    """``str.translate`` table turning each character ``_NON_WORD`` matches into a space, filled on demand.
+
+    One translate call replaces a per-character regex substitution (several times faster); the table
+    is bounded so that texts full of rare characters cannot grow it without end.
+    """
+
+    def __missing__(self, code: int) -> int:
+        value = 32 if _NON_WORD.match(chr(code)) else code
+        if len(self) < 65536:
+            self[code] = value
+        return value
+
+
+_SPACE_OUT = _SpaceOutTable()
+# The same table for ASCII text as bytes: bytes.translate is a plain table lookup, about 5x faster.
+_SPACE_OUT_ASCII = bytes(_SPACE_OUT[code] for code in range(128)) + bytes(range(128, 256))
+
+
 def _normalise_text(text: str) -> str:
     # Links and mentions out, then digits and non-word characters, then whitespace folded.
-    return " ".join(_NON_WORD.sub(" ", _LINKS_MENTIONS.sub(" ", text.lower())).split())
+    low = text.lower()
+    if "@" in low or "http" in low:
+        low = _LINKS_MENTIONS.sub(" ", low)
+    if low.isascii():
+        return " ".join(low.encode("ascii").translate(_SPACE_OUT_ASCII).decode("ascii").split())
+    return " ".join(low.translate(_SPACE_OUT).split())
 
 
-def _content(posts: Sequence[Post], hashtags: list[list[str]], domains: list[list[str]], out: np.ndarray) -> None:
-    n = len(posts)
-    out[_I["retweet_share"]] = sum(p.is_retweet for p in posts) / n
-    out[_I["reply_share"]] = sum(p.is_reply for p in posts) / n
-    out[_I["quote_share"]] = sum(p.is_quote for p in posts) / n
-    out[_I["hashtags_per_post"]] = sum(len(h) for h in hashtags) / n
-    out[_I["mentions_per_post"]] = sum(len(p.mentions) for p in posts) / n
-    out[_I["urls_per_post"]] = sum(len(p.urls) for p in posts) / n
-    tag_posts = Counter(tag for tags in hashtags for tag in set(tags))
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """The timeline's columns in time order, normalised once for all feature groups."""
+
+    t: np.ndarray
+    texts: list[str | None]
+    sources: list[str | None]
+    langs: list[str | None]
+    retweet: np.ndarray
+    reply: np.ndarray
+    quote: np.ndarray
+    hashtags: list[list[str]]
+    domains: list[list[str]]
+    n_mentions: int
+    n_urls: int
+
+
+def _columns(tl: Timeline, as_of: float) -> _Columns:
+    order = _order(tl)
+    source_table = {s: clients.normalise_source(s) for s in set(tl.source)}
+    domain_table: dict[str, str] = {}
+    for urls in tl.urls:
+        for u in urls:
+            if u not in domain_table:
+                domain_table[u] = _domain(u)
+    return _Columns(
+        t=np.minimum(tl.created_at[order], as_of),
+        texts=[tl.text[i] for i in order],
+        sources=[source_table[tl.source[i]] for i in order],
+        langs=[tl.lang[i] for i in order],
+        retweet=tl.is_retweet[order], reply=tl.is_reply[order], quote=tl.is_quote[order],
+        hashtags=[[h.lower().lstrip("#") for h in tl.hashtags[i]] if tl.hashtags[i] else [] for i in order],
+        domains=[[domain_table[u] for u in tl.urls[i]] if tl.urls[i] else [] for i in order],
+        n_mentions=sum(map(len, tl.mentions)),
+        n_urls=sum(map(len, tl.urls)),
+    )
+
+
+def _content(c: _Columns, out: np.ndarray) -> None:
+    n = c.t.size
+    out[_I["retweet_share"]] = int(np.count_nonzero(c.retweet)) / n
+    out[_I["reply_share"]] = int(np.count_nonzero(c.reply)) / n
+    out[_I["quote_share"]] = int(np.count_nonzero(c.quote)) / n
+    out[_I["hashtags_per_post"]] = sum(map(len, c.hashtags)) / n
+    out[_I["mentions_per_post"]] = c.n_mentions / n
+    out[_I["urls_per_post"]] = c.n_urls / n
+    tag_posts = Counter(tag for tags in c.hashtags if tags for tag in set(tags))
     out[_I["top_hashtag_share"]] = max(tag_posts.values()) / n if tag_posts else 0.0
-    domain_counts = Counter(d for ds in domains for d in ds if d)
+    domain_counts = Counter(d for ds in c.domains if ds for d in ds if d)
     if domain_counts:
         out[_I["top_domain_share"]] = max(domain_counts.values()) / sum(domain_counts.values())
 
-    texts = [p.text for p in posts if p.text is not None]
+    texts = [x for x in c.texts if x is not None]
     if texts:
-        lengths = np.array([len(x) for x in texts], dtype=float)
+        lengths = np.fromiter(map(len, texts), dtype=float, count=len(texts))
         out[_I["text_length_mean"]] = float(lengths.mean())
         out[_I["text_length_cv"]] = float(lengths.std() / lengths.mean()) if lengths.mean() > 0 else 0.0
-    originals = [_normalise_text(p.text) for p in posts if p.text is not None and not p.is_retweet]
+    originals = [_normalise_text(x) for x, rt in zip(c.texts, c.retweet.tolist()) if x is not None and not rt]
     originals = [x for x in originals if x]
     if len(originals) >= 2:
         text_counts = Counter(originals)
         out[_I["duplicate_text_share"]] = sum(c for c in text_counts.values() if c > 1) / len(originals)
-    langs = Counter(p.lang for p in posts if p.lang is not None)
+    langs = Counter(x for x in c.langs if x is not None)
     if langs:
         out[_I["distinct_languages"]] = float(len(langs))
         out[_I["language_entropy"]] = _entropy_bits(langs.values())
@@ -329,10 +398,8 @@ def _split_index(t: np.ndarray) -> int:
     return n // 2
 
 
-def _consistency(
-    account: Account, posts: Sequence[Post], t: np.ndarray, sources: list[str | None],
-    hashtags: list[list[str]], domains: list[list[str]], out: np.ndarray,
-) -> None:
+def _consistency(account: Account, c: _Columns, out: np.ndarray) -> None:
+    t = c.t
     n = t.size
     if account.created_at is not None:
         out[_I["creation_to_first_post_days"]] = max(0.0, (t[0] - account.created_at) / DAY)
@@ -342,20 +409,19 @@ def _consistency(
     out[_I["recent_share"]] = (n - s) / n
     old, new = slice(0, s), slice(s, n)
 
-    def hist(values: Sequence, part: slice) -> Counter:
+    def hist(values: Sequence[Any], part: slice) -> Counter:
         return Counter(v for v in values[part] if v is not None)
 
-    out[_I["drift_language"]] = _js_divergence(hist([p.lang for p in posts], old), hist([p.lang for p in posts], new))
-    out[_I["drift_source"]] = _js_divergence(hist(sources, old), hist(sources, new))
+    def pooled(values: Sequence[Sequence[str]], part: slice, skip_blank: bool) -> Counter:
+        return Counter(x for items in values[part] for x in items if x or not skip_blank)
+
+    out[_I["drift_language"]] = _js_divergence(hist(c.langs, old), hist(c.langs, new))
+    out[_I["drift_source"]] = _js_divergence(hist(c.sources, old), hist(c.sources, new))
     hours = (np.floor(t / 3600.0) % 24).astype(int).tolist()
     out[_I["drift_hour"]] = _js_divergence(hist(hours, old), hist(hours, new))
-    out[_I["drift_hashtag"]] = _js_divergence(
-        Counter(x for tags in hashtags[old] for x in tags), Counter(x for tags in hashtags[new] for x in tags)
-    )
-    out[_I["drift_domain"]] = _js_divergence(
-        Counter(x for ds in domains[old] for x in ds if x), Counter(x for ds in domains[new] for x in ds if x)
-    )
-    rt = np.fromiter((p.is_retweet for p in posts), dtype=float, count=n)
+    out[_I["drift_hashtag"]] = _js_divergence(pooled(c.hashtags, old, False), pooled(c.hashtags, new, False))
+    out[_I["drift_domain"]] = _js_divergence(pooled(c.domains, old, True), pooled(c.domains, new, True))
+    rt = c.retweet.astype(float)
     out[_I["drift_retweet_share"]] = abs(float(rt[new].mean()) - float(rt[old].mean()))
     old_rate = s / max((t[s - 1] - t[0]) / DAY, 1.0)
     new_rate = (n - s) / max((t[-1] - t[s]) / DAY, 1.0)
@@ -367,7 +433,8 @@ def extract_features(account: Account, posts: Sequence[Post], as_of: float) -> n
 
     Args:
         account: Profile metadata.
-        posts: Recent posts, in any order; 0 to any number.
+        posts: Recent posts, in any order; 0 to any number. A :class:`~model.records.Timeline` is used
+            as it is (the serving path builds one); other sequences of posts are turned into one.
         as_of: UTC epoch seconds of the snapshot (``observed_at``). Posts stamped later are treated
             as posted at ``as_of`` (clock skew), and account age is measured to it.
 
@@ -377,16 +444,12 @@ def extract_features(account: Account, posts: Sequence[Post], as_of: float) -> n
     """
     out = np.full(N_FEATURES, MISSING, dtype=np.float64)
     _profile(account, as_of, out)
-    if posts:
-        ordered = sorted(posts, key=_post_key)
-        t = np.minimum(np.fromiter((p.created_at for p in ordered), dtype=float, count=len(ordered)), as_of)
-        sources = [clients.normalise_source(p.source) for p in ordered]
-        hashtags = [[h.lower().lstrip("#") for h in p.hashtags] for p in ordered]
-        domains = [[_domain(u) for u in p.urls] for p in ordered]
-        _timing(t, out)
-        _clients(sources, out)
-        _content(ordered, hashtags, domains, out)
-        _consistency(account, ordered, t, sources, hashtags, domains, out)
+    if len(posts):
+        columns = _columns(Timeline.from_posts(posts), as_of)
+        _timing(columns.t, out)
+        _clients(columns.sources, out)
+        _content(columns, out)
+        _consistency(account, columns, out)
     # Guard against any arithmetic corner that slipped through: the contract is finite values only.
     np.nan_to_num(out, copy=False, nan=MISSING, posinf=MISSING, neginf=MISSING)
     return out
