@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.config import ENV_PREFIX, Config
 from api.errors import handle_exception
+from api.fastpath import FastPath
 from api.schemas import Limits, make_request_schemas
 from model.errors import BotlensError
 from model.scoring import Scorer
@@ -29,7 +30,7 @@ class ServiceState:
     limits: Limits
     request_schema: Any
     batch_schema: Any
-    fast_validator: Any
+    fast: FastPath
 
 
 class BotlensApi(Api):
@@ -65,7 +66,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from api import access, fastpath, observability, spec, views
+    from api import access, observability, spec, views
 
     observability.configure_logging(str(app.config["LOG_LEVEL"]))
     limits = Limits(
@@ -76,7 +77,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _, request_schema, batch_schema = make_request_schemas(limits)
     scorer, error = load_scorer(app.config["MODEL_PATH"], app.config["MODEL_CARD_PATH"])
     app.extensions[EXTENSION] = ServiceState(scorer, error, limits, request_schema(), batch_schema(),
-                                             fastpath.make_validator(limits))
+                                             FastPath(limits))
 
     api = BotlensApi(app)
     spec.register_fields(api)

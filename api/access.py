@@ -49,13 +49,12 @@ def _cost() -> int:
     """A batch costs one unit per account, so batching does not multiply a quota."""
     if request.endpoint != BATCH:
         return 1
-    from api.views import cached_body
+    from api.views import batch_items
 
     try:
-        accounts = cached_body().get("accounts")
+        return max(1, len(batch_items()))
     except Exception:  # The view reports the body's problem; here it only costs one unit.
         return 1
-    return max(1, len(accounts)) if isinstance(accounts, list) else 1
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 
 import orjson
 
-from api.fastpath import make_validator
+from api.fastpath import FastPath
 from api.pipeline import score_slots
 from api.schemas import Limits, make_request_schemas
 from model.platforms import FORMATS
@@ -106,7 +106,7 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
 
     scorer = Scorer.load(artifact, card)
     schema = make_request_schemas(Limits())[1]()
-    fast = make_validator(Limits())
+    fast = FastPath(Limits())
     reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
     writer = _Writer(output)
     scored = failed = 0

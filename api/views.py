@@ -12,7 +12,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import observability, pipeline, schemas
-from api.errors import PROBLEM_MIME, MalformedJSON, UnsupportedMediaType
+from api.errors import PROBLEM_MIME, UnsupportedMediaType
+from api.fastpath import NotFast
 from model.errors import ModelNotLoadedError
 from model.scoring import Scorer
 
@@ -61,19 +62,32 @@ def _scorer() -> Scorer:
     return scorer
 
 
+def raw_body() -> bytes:
+    """The request body's bytes, read once per request; 415 unless JSON."""
+    if "raw_body" not in g:
+        mimetype = request.mimetype or ""
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
+            raise UnsupportedMediaType("Send the body as application/json.")
+        g.raw_body = request.get_data(cache=False)
+    return g.raw_body
+
+
 def cached_body() -> Any:
     """The request body parsed with orjson, once per request; 415 unless JSON, 400 if malformed."""
-    if "body" in g:
-        return g.body
-    mimetype = request.mimetype or ""
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise UnsupportedMediaType("Send the body as application/json.")
-    raw = request.get_data(cache=False)
-    try:
-        g.body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedJSON(f"The body is not valid JSON: {exc}") from exc
+    if "body" not in g:
+        g.body = pipeline.parse_json(raw_body())
     return g.body
+
+
+def batch_items() -> list[Any]:
+    """The items of a batch body, once per request: undecoded when the envelope is well formed, else
+    as the batch schema loads them (422 with its messages when it does not)."""
+    if "batch_items" not in g:
+        try:
+            g.batch_items = _state().fast.batch(raw_body())
+        except NotFast:
+            g.batch_items = pipeline.load(_state().batch_schema, cached_body())["accounts"]
+    return g.batch_items
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -97,7 +111,7 @@ class ScoreView(MethodView):
         """Scores one account for bot, troll and hijacked behaviour, with explanations."""
         scorer = _scorer()
         state = _state()
-        item = pipeline.validate(state.request_schema, format, cached_body(), time.time(), state.fast_validator)
+        item = pipeline.validate(state.request_schema, format, raw_body(), time.time(), state.fast)
         scored = scorer.score([item], top_k=_top_k())
         observability.record_scores(scored)
         return _json(pipeline.result(scorer, item, scored[0]))
@@ -116,9 +130,8 @@ class BatchScoreView(MethodView):
         """Scores up to MAX_BATCH accounts; each slot holds its result or its own problem object."""
         scorer = _scorer()
         state = _state()
-        envelope = pipeline.load(state.batch_schema, cached_body())
-        slots = pipeline.score_slots(scorer, state.request_schema, format, envelope["accounts"], time.time(), _top_k(),
-                                     on_scored=observability.record_scores, fast=state.fast_validator)
+        slots = pipeline.score_slots(scorer, state.request_schema, format, batch_items(), time.time(), _top_k(),
+                                     on_scored=observability.record_scores, fast=state.fast)
         return _json({"results": slots})
 
 

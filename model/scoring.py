@@ -15,7 +15,7 @@ import numpy as np
 from model import explanations
 from model.errors import ArtifactError, InvalidRecordError
 from model.features import FEATURE_NAMES, MISSING, extract_features
-from model.records import Account, Post, account_from_mapping, parse_timestamp, posts_from_mappings
+from model.records import Account, Post, Timeline, account_from_mapping, parse_timestamp, posts_from_mappings
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,21 @@ class ScoringInput:
     """One account ready for scoring: records plus the snapshot time."""
 
     account: Account
-    posts: list[Post]
+    posts: Sequence[Post]
     as_of: float
     future_posts: int = 0
+
+    @classmethod
+    def at(cls, account: Account, posts: Timeline, observed: float | None, now: float) -> "ScoringInput":
+        """The input observed at ``observed``, else at the newest post, else at ``now``; later posts counted."""
+        times = posts.created_at
+        if observed is not None:
+            as_of = observed
+        elif times.size:
+            as_of = float(times.max())
+        else:
+            as_of = now
+        return cls(account, posts, as_of, int(np.count_nonzero(times > as_of)))
 
 
 def sha256_file(path: Path) -> str:
@@ -67,15 +79,10 @@ def prepare(request: Mapping[str, Any], now: float) -> ScoringInput:
     observed = request.get("observed_at")
     if observed is not None:
         try:
-            as_of = parse_timestamp(observed)
+            observed = parse_timestamp(observed)
         except InvalidRecordError as exc:
             raise InvalidRecordError(str(exc), field="observed_at") from exc
-    elif posts:
-        as_of = max(p.created_at for p in posts)
-    else:
-        as_of = now
-    future = sum(1 for p in posts if p.created_at > as_of)
-    return ScoringInput(account, posts, as_of, future)
+    return ScoringInput.at(account, posts, observed, now)
 
 
 def _logit(p: float) -> float:
@@ -111,7 +118,8 @@ def warnings_for(item: ScoringInput) -> list[str]:
         out.append(f"{item.future_posts} posts are dated after observed_at and were taken as posted at observed_at")
     if item.account.created_at is None:
         out.append("account created_at not supplied: account age features are unavailable")
-    if n and all(p.source is None for p in item.posts):
+    sources = item.posts.source if isinstance(item.posts, Timeline) else [p.source for p in item.posts]
+    if n and all(s is None for s in sources):
         out.append("no post has a source (client): client features are unavailable")
     return out
 

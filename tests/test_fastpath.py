@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from api.fastpath import NotFast, make_validator
+from api.fastpath import FastPath, NotFast
 from api.schemas import Limits, make_request_schemas
 from model.scoring import prepare
 
 LIMITS = Limits(posts=5, batch=5, text_length=30, string_length=12, list_length=3)
 SCHEMA = make_request_schemas(LIMITS)[1]()
-FAST = make_validator(LIMITS)
+FAST = FastPath(LIMITS)
 NOW = 1_700_000_000.0
 
 anything = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**64), st.floats(allow_nan=False), st.text(max_size=15),
@@ -60,18 +62,39 @@ def bodies(draw: Any) -> Any:
 @settings(max_examples=400, deadline=None)
 @given(body=bodies())
 def test_fastpath_accepts_only_what_schema_accepts(body: Any) -> None:
+    encoded = json.dumps(body).encode()
     try:
-        fast = FAST(body, NOW)
+        fast = FAST.convert(body, NOW)
     except NotFast:
+        fast = None
+    try:
+        decoded = FAST.decode(encoded, NOW)
+    except NotFast:
+        decoded = None
+    # Decoding the bytes and converting the parsed body are the same check.
+    assert (fast is None) == (decoded is None)
+    if fast is None:
         return
     try:
         slow = SCHEMA.load(body)
     except ValidationError as exc:
         raise AssertionError(f"fast path accepted what the schema rejects: {exc.messages}") from exc
-    assert prepare(fast, now=NOW) == prepare(slow, now=NOW)
+    expected = prepare(slow, now=NOW)
+    assert fast == expected
+    assert decoded == expected
 
 
 def test_fastpath_takes_valid_bodies() -> None:
     body = {"account": {"id": "1", "followers_count": 3, "lang": "en"},
             "posts": [{"created_at": "2020-01-01T00:00:00Z", "hashtags": ["a"], "is_retweet": True}]}
-    assert prepare(FAST(body, NOW), now=NOW) == prepare(SCHEMA.load(body), now=NOW)
+    expected = prepare(SCHEMA.load(body), now=NOW)
+    assert FAST.convert(body, NOW) == expected
+    assert FAST.decode(json.dumps(body).encode(), NOW) == expected
+
+
+def test_fastpath_batch_refuses_bad_envelopes() -> None:
+    items = FAST.batch(b'{"accounts": [{"account": {"id": "1"}}, 5, "x"]}')
+    assert [bytes(i) for i in items] == [b'{"account": {"id": "1"}}', b"5", b'"x"']
+    for bad in (b'{"accounts": []}', b'{"accounts": [1, 2, 3, 4, 5, 6]}', b'{"accounts": [], "x": 1}', b"[1]", b"{"):
+        with pytest.raises(NotFast):
+            FAST.batch(bad)
