@@ -56,7 +56,9 @@ class FastPath:
         text = Annotated[str, msgspec.Meta(max_length=limits.text_length)]
         lang = Annotated[str, msgspec.Meta(max_length=35)]
         strings = Annotated[list[short], msgspec.Meta(max_length=limits.list_length)]
-        options = {"forbid_unknown_fields": True, "omit_defaults": False}
+        # gc=False: the structs hold only strings, numbers and lists of strings (no cycles), so the collector
+        # need not track the thousands of them a batch decodes.
+        options = {"forbid_unknown_fields": True, "omit_defaults": False, "gc": False}
         account_t = msgspec.defstruct("FastAccount", [
             ("id", Annotated[str, msgspec.Meta(min_length=1, max_length=limits.string_length)]),
             ("platform", Annotated[str, msgspec.Meta(min_length=1, max_length=64)], "twitter"),

@@ -16,6 +16,10 @@ from model.records import format_timestamp
 from model.scoring import Scorer, ScoringInput, prepare
 
 
+# Accounts validated and scored together in a batch: enough rows to amortise the model calls.
+SCORE_CHUNK = 32
+
+
 def load(schema: Schema, data: Any) -> dict[str, Any]:
     """Validates a JSON object with a schema.
 
@@ -86,17 +90,20 @@ def score_slots(scorer: Scorer, schema: Schema, fmt: str, raws: Sequence[Any], n
                 fast: FastPath | None = None) -> list[dict[str, Any]]:
     """Scores bodies (parsed or undecoded JSON); each slot holds the result or a problem naming the item's index."""
     slots: list[Any] = [None] * len(raws)
-    valid: list[tuple[int, ScoringInput]] = []
-    for index, raw in enumerate(raws):
-        try:
-            valid.append((index, validate(schema, fmt, raw, now, fast)))
-        except (MalformedJSON, RequestValidationError, InvalidRecordError) as exc:
-            body = problem_for_exception(exc)
-            body["detail"] = f"Account {index}: {body['detail']}"
-            slots[index] = body
-    scored = scorer.score([item for _, item in valid], top_k=top_k)
-    if on_scored:
-        on_scored(scored)
-    for (index, item), s in zip(valid, scored):
-        slots[index] = result(scorer, item, s)
+    # A chunk at a time: the decoded timelines of one chunk are dropped before the next is decoded, so
+    # the live set (and the garbage collector's work) stays small however large the batch.
+    for start in range(0, len(raws), SCORE_CHUNK):
+        valid: list[tuple[int, ScoringInput]] = []
+        for index in range(start, min(start + SCORE_CHUNK, len(raws))):
+            try:
+                valid.append((index, validate(schema, fmt, raws[index], now, fast)))
+            except (MalformedJSON, RequestValidationError, InvalidRecordError) as exc:
+                body = problem_for_exception(exc)
+                body["detail"] = f"Account {index}: {body['detail']}"
+                slots[index] = body
+        scored = scorer.score([item for _, item in valid], top_k=top_k)
+        if on_scored:
+            on_scored(scored)
+        for (index, item), s in zip(valid, scored):
+            slots[index] = result(scorer, item, s)
     return slots

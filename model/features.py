@@ -227,13 +227,20 @@ def _profile(account: Account, as_of: float, out: np.ndarray) -> None:
             out[_I["name_handle_similarity"]] = SequenceMatcher(None, a, b).ratio() if a and b else 0.0
 
 
+def _run_lengths(ordered: np.ndarray) -> np.ndarray:
+    """Lengths of the runs of equal values in a sorted array (the counts np.unique would give)."""
+    bounds = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    return np.diff(np.concatenate(([0], bounds, [ordered.size])))
+
+
 def _timing(t: np.ndarray, out: np.ndarray) -> None:
+    # t is sorted, so buckets of it are sorted too: counts are run lengths, no np.unique needed.
     n = t.size
     hour_bucket = np.floor(t / 3600.0)
     day_bucket = np.floor(t / DAY)
-    out[_I["max_posts_per_hour"]] = float(np.unique(hour_bucket, return_counts=True)[1].max())
-    out[_I["max_posts_per_day"]] = float(np.unique(day_bucket, return_counts=True)[1].max())
-    slots = np.unique(np.floor((t % DAY) / 900.0)).size
+    out[_I["max_posts_per_hour"]] = float(_run_lengths(hour_bucket).max())
+    out[_I["max_posts_per_day"]] = float(_run_lengths(day_bucket).max())
+    slots = np.count_nonzero(np.bincount(np.floor((t % DAY) / 900.0).astype(np.intp), minlength=97))
     out[_I["slots_15min_share"]] = slots / min(n, 96)
 
     hours = (hour_bucket % 24).astype(int)
@@ -242,7 +249,7 @@ def _timing(t: np.ndarray, out: np.ndarray) -> None:
     out[_I["peak_hour_share"]] = hour_counts.max() / n
     if n >= 10:
         # Longest circular run of empty hours: doubling the day handles runs across midnight.
-        empty = np.concatenate([hour_counts == 0, hour_counts == 0])
+        empty = np.concatenate([hour_counts == 0, hour_counts == 0]).tolist()
         run = best = 0
         for is_empty in empty:
             run = run + 1 if is_empty else 0
@@ -266,13 +273,16 @@ def _timing(t: np.ndarray, out: np.ndarray) -> None:
     gaps = np.diff(t)
     mean = float(gaps.mean())
     std = float(gaps.std())
-    out[_I["gap_median_s"]] = float(np.median(gaps))
+    ordered = np.sort(gaps)
+    m = ordered.size
+    # The median as np.median computes it, from the sort needed below anyway.
+    out[_I["gap_median_s"]] = float(ordered[m // 2]) if m % 2 else float((ordered[m // 2 - 1] + ordered[m // 2]) / 2)
     out[_I["gap_cv"]] = std / mean if mean > 0 else 0.0
     out[_I["gap_share_under_2s"]] = float((gaps < 2.0).mean())
-    _, counts = np.unique(np.round(gaps), return_counts=True)
+    counts = _run_lengths(np.round(ordered))
     out[_I["gap_share_repeated"]] = float(counts[counts > 1].sum() / gaps.size) if gaps.size > 1 else 0.0
     out[_I["burstiness"]] = ((std - mean) / (std + mean) + 1.0) / 2.0 if std + mean > 0 else 0.0
-    out[_I["longest_gap_days"]] = float(gaps.max() / DAY)
+    out[_I["longest_gap_days"]] = float(ordered[-1] / DAY)
 
 
 def _clients(sources: list[str | None], out: np.ndarray) -> None:
@@ -335,8 +345,19 @@ class _Columns:
     n_urls: int
 
 
+def _reordered(values: list[Any], order: list[int], kind: str) -> list[Any]:
+    if kind == "ascending":
+        return values
+    if kind == "descending":
+        return values[::-1]
+    return [values[i] for i in order]
+
+
 def _columns(tl: Timeline, as_of: float) -> _Columns:
     order = _order(tl)
+    n = len(order)
+    # Timelines usually arrive oldest or newest first: then reordering is a copy or nothing.
+    kind = "ascending" if order == list(range(n)) else "descending" if order == list(range(n - 1, -1, -1)) else "mixed"
     source_table = {s: clients.normalise_source(s) for s in set(tl.source)}
     domain_table: dict[str, str] = {}
     for urls in tl.urls:
@@ -345,12 +366,12 @@ def _columns(tl: Timeline, as_of: float) -> _Columns:
                 domain_table[u] = _domain(u)
     return _Columns(
         t=np.minimum(tl.created_at[order], as_of),
-        texts=[tl.text[i] for i in order],
-        sources=[source_table[tl.source[i]] for i in order],
-        langs=[tl.lang[i] for i in order],
+        texts=_reordered(tl.text, order, kind),
+        sources=[source_table[s] for s in _reordered(tl.source, order, kind)],
+        langs=_reordered(tl.lang, order, kind),
         retweet=tl.is_retweet[order], reply=tl.is_reply[order], quote=tl.is_quote[order],
-        hashtags=[[h.lower().lstrip("#") for h in tl.hashtags[i]] if tl.hashtags[i] else [] for i in order],
-        domains=[[domain_table[u] for u in tl.urls[i]] if tl.urls[i] else [] for i in order],
+        hashtags=[[h.lower().lstrip("#") for h in tags] if tags else [] for tags in _reordered(tl.hashtags, order, kind)],
+        domains=[[domain_table[u] for u in urls] if urls else [] for urls in _reordered(tl.urls, order, kind)],
         n_mentions=sum(map(len, tl.mentions)),
         n_urls=sum(map(len, tl.urls)),
     )

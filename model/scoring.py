@@ -15,7 +15,15 @@ import numpy as np
 from model import explanations
 from model.errors import ArtifactError, InvalidRecordError
 from model.features import FEATURE_NAMES, MISSING, extract_features
-from model.records import Account, Post, Timeline, account_from_mapping, parse_timestamp, posts_from_mappings
+from model.records import (
+    Account,
+    Post,
+    Timeline,
+    account_from_mapping,
+    parse_timestamp,
+    posts_from_mappings,
+)
+from model.treeshap import TreeExplainer, UnsupportedTree
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +150,7 @@ class Scorer:
         self.reference: Mapping[str, Mapping[str, float]] = artifact.get("reference", {})
         for head in self.heads:
             head["columns"] = np.array([FEATURE_NAMES.index(f) for f in head["features"]], dtype=np.intp)
+            head["explainer"] = _explainer(head)
 
     @classmethod
     def load(cls, artifact_path: Path = DEFAULT_ARTIFACT, card_path: Path = DEFAULT_CARD) -> "Scorer":
@@ -177,8 +186,13 @@ class Scorer:
 
     def raw_and_contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Per head, TreeSHAP contributions with the base value in the last column (rows sum to the raw score)."""
-        return {head["name"]: head["booster"].predict(X[:, head["columns"]], pred_contrib=True, num_threads=PREDICT_THREADS)
-                for head in self.heads}
+        out = {}
+        for head in self.heads:
+            rows = X[:, head["columns"]]
+            explainer = head["explainer"]
+            out[head["name"]] = (explainer.contributions(rows) if explainer is not None else
+                                 head["booster"].predict(rows, pred_contrib=True, num_threads=PREDICT_THREADS))
+        return out
 
     @staticmethod
     def calibrate(head: Mapping[str, Any], raw: np.ndarray) -> np.ndarray:
@@ -253,6 +267,15 @@ class Scorer:
             "raw_score": round(float(contrib.sum()), 6),
             "top_features": top,
         }
+
+
+def _explainer(head: Mapping[str, Any]) -> TreeExplainer | None:
+    """The head's vectorised TreeSHAP, or None (LightGBM's own pred_contrib) for trees it does not support."""
+    try:
+        return TreeExplainer(head["booster"])
+    except UnsupportedTree as exc:
+        log.warning("head %s explained by LightGBM's pred_contrib: %s", head["name"], exc)
+        return None
 
 
 def _round(value: float) -> float:
