@@ -8,13 +8,17 @@ import msgspec
 import orjson
 from marshmallow import Schema, ValidationError
 
-from api.errors import MalformedJSON, RequestValidationError, flatten_messages, problem_for_exception
+from api.errors import (
+    MalformedJSON,
+    RequestValidationError,
+    flatten_messages,
+    problem_for_exception,
+)
 from api.fastpath import FastPath, NotFast
 from model import platforms
 from model.errors import InvalidRecordError
 from model.records import format_timestamp
 from model.scoring import Scorer, ScoringInput, prepare
-
 
 # Accounts validated and scored together in a batch: enough rows to amortise the model calls.
 SCORE_CHUNK = 32

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-
 CHUNK_ROWS = 32
 # LightGBM reads dense rows sparsely: a value within this of zero (its kZeroThreshold, 1e-35f) is 0.0.
 ZERO_THRESHOLD = 1.0000000180025095e-35
