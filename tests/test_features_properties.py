@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.features import MISSING, extract_features
+from model.features import _LINKS_MENTIONS, _NON_WORD, MISSING, _normalised_texts, extract_features
 from model.records import Account, Post
 
 T_MIN, T_MAX = 1_136_073_600.0, 1_900_000_000.0
@@ -39,3 +39,12 @@ def test_extract_features_finite_and_order_independent(account: Account, items: 
     shuffled = list(items)
     np.random.default_rng(seed).shuffle(shuffled)
     np.testing.assert_array_equal(extract_features(account, shuffled, as_of), vec)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.characters(blacklist_categories=()), max_size=40) | st.sampled_from(
+    ["ΣΑΣ x", "http://a.b/c d", "@me hi", "İstanbul", "12 ab", "\x1c", "a\x1cb", "ǅ", "\ud800 x"]), max_size=8))
+def test_normalised_texts_equal_one_regex_pass_per_text(texts: list[str]) -> None:
+    # The joined, table-driven normalisation must give exactly the per-text regex definition.
+    expected = [" ".join(_NON_WORD.sub(" ", _LINKS_MENTIONS.sub(" ", x.lower())).split()) for x in texts]
+    assert _normalised_texts(texts) == expected
