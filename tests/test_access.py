@@ -87,6 +87,15 @@ def test_quota_anonymous_when_auth_off(app_factory: Any) -> None:
     assert [client.post("/v1/score", json=_body()).status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_quota_limiter_absent_when_nothing_is_limited(app_factory: Any) -> None:
+    app = app_factory()
+    assert app.extensions["botlens.access"]["limiter"] is None
+    responses = [app.test_client().post("/v1/score", json=_body()) for _ in range(5)]
+    assert all(r.status_code == 200 and "X-RateLimit-Limit" not in r.headers for r in responses)
+    limited = app_factory(ANONYMOUS_QUOTA_PER_MINUTE=50).test_client().post("/v1/score", json=_body())
+    assert limited.headers["X-RateLimit-Limit"] == "50"
+
+
 def test_auth_enabled_without_keys_refuses_to_start(app_factory: Any) -> None:
     with pytest.raises(ValueError, match="no API keys"):
         app_factory(AUTH_ENABLED=True)
