@@ -18,6 +18,8 @@ from model.errors import ModelNotLoadedError
 from model.scoring import Scorer
 
 blp = Blueprint("v1", __name__, description="Account-integrity scores")
+# One instance for every request: flask-smorest would build a schema object per request from the class.
+FORMAT_QUERY = schemas.FormatQuerySchema()
 # Either header carries the key; security applies only when the service runs with AUTH_ENABLED.
 SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
@@ -102,7 +104,7 @@ def _top_k() -> int:
 class ScoreView(MethodView):
     """Score one account."""
 
-    @blp.arguments(schemas.FormatQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(FORMAT_QUERY, location="query", as_kwargs=True)
     @blp.doc(requestBody=_request_body(schemas.ScoreRequestSchema))
     @blp.response(200, schemas.ScoreResponseSchema)
     @blp.doc(security=SECURITY)
@@ -121,7 +123,7 @@ class ScoreView(MethodView):
 class BatchScoreView(MethodView):
     """Score many accounts."""
 
-    @blp.arguments(schemas.FormatQuerySchema, location="query", as_kwargs=True)
+    @blp.arguments(FORMAT_QUERY, location="query", as_kwargs=True)
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.BatchRequestSchema}}})
     @blp.response(200, schemas.BatchResponseSchema)
     @blp.doc(security=SECURITY)
