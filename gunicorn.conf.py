@@ -11,8 +11,8 @@ import tempfile
 
 bind = os.environ.get("BOTLENS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("BOTLENS_WORKERS", "2"))
-worker_class = "sync"
-threads = 1
+worker_class = os.environ.get("BOTLENS_WORKER_CLASS", "sync")
+threads = int(os.environ.get("BOTLENS_THREADS", "1"))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

@@ -183,9 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--skip-in-process", action="store_true")
     args = parser.parse_args(argv)
     bodies = sample.load()
-    in_process(bodies)
+    if not args.skip_in_process:
+        in_process(bodies)
     if not args.skip_http:
         http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers)
     return 0
