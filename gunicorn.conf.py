@@ -9,6 +9,11 @@ model and lets the old ones finish their requests before they exit (tested in te
 import os
 import tempfile
 
+# One thread per worker for every native pool (OpenMP in LightGBM, BLAS under numpy): a worker is one
+# process per core, and pools on top oversubscribe the cores (LightGBM calls also pass num_threads=1).
+for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
+
 bind = os.environ.get("BOTLENS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("BOTLENS_WORKERS", "2"))
 worker_class = os.environ.get("BOTLENS_WORKER_CLASS", "sync")
