@@ -59,7 +59,14 @@ class ScoringClient(FastHttpUser):
 
     @task(1)
     def score_batch(self) -> None:
-        self.client.post("/v1/score/batch", data=random.choice(BODIES["batch"]), headers=HEADERS, name="batch of 100")
+        with self.client.post("/v1/score/batch", data=random.choice(BODIES["batch"]), headers=HEADERS,
+                              name="batch of 100", catch_response=True) as response:
+            # Every slot must hold a scored result: the sampled accounts are all valid.
+            results = orjson.loads(response.content).get("results", []) if response.status_code == 200 else []
+            if len(results) == 100 and all("scores" in r for r in results):
+                response.success()
+            else:
+                response.failure(f"status {response.status_code}, {sum('scores' in r for r in results)} of 100 scored")
 
     @task(1)
     def invalid(self) -> None:
