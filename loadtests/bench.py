@@ -98,16 +98,21 @@ def wrk(url: str, body_path: Path, seconds: int, connections: int) -> dict[str, 
     return {"rps": n / (duration_us / 1e6), "errors": errors, "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000}
 
 
-def http_side_by_side(bodies: dict[str, list[bytes]], runs: int, seconds: int, connections: int, workers: int) -> None:
+def http_side_by_side(bodies: dict[str, list[bytes]], runs: int, seconds: int, connections: int, workers: int,
+                      floor: bool = False) -> None:
     body = bodies["long"][0]
     body_path = Path(tempfile.mkstemp(suffix=".json")[1])
     body_path.write_bytes(body)
     print(f"HTTP: {len(body) / 1024:.0f} KB body of 200 posts, {connections} connections, {seconds}s x {runs} runs, "
           f"gunicorn {workers} workers")
-    results: dict[str, list[dict[str, float]]] = {"bare": [], "score": []}
+    apps = [("bare", "loadtests.bare:create_app()"), ("score", "api:create_app()")]
+    if floor:
+        # The scoring app without feature extraction (loadtests/floor.py): the ceiling of everything else.
+        apps.append(("floor", "loadtests.floor:create_app()"))
+    results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in apps}
     rss: dict[str, list[float]] = {}
     for _ in range(runs):
-        for name, app in (("bare", "loadtests.bare:create_app()"), ("score", "api:create_app()")):
+        for name, app in apps:
             server = Server(app, workers)
             try:
                 server.wait(body)
@@ -121,8 +126,10 @@ def http_side_by_side(bodies: dict[str, list[bytes]], runs: int, seconds: int, c
         each = ", ".join(f"{r['rps']:.0f}" for r in rows)
         print(f"  {name:5s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
               f"p99 {med['p99']:6.1f} ms  errors {med['errors']:.0f}  worker RSS {memory} MB  (runs: {each} req/s)")
-    ratio = statistics.median(r["rps"] for r in results["score"]) / statistics.median(r["rps"] for r in results["bare"])
-    print(f"  score/bare throughput ratio {ratio:.2f}")
+    bare = statistics.median(r["rps"] for r in results["bare"])
+    for name in results:
+        if name != "bare":
+            print(f"  {name}/bare throughput ratio {statistics.median(r['rps'] for r in results[name]) / bare:.2f}")
 
 
 def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
@@ -220,13 +227,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-in-process", action="store_true")
+    parser.add_argument("--floor", action="store_true", help="also serve the app without feature extraction")
     args = parser.parse_args(argv)
     bodies = sample.load()
     if not args.skip_in_process:
         in_process(bodies)
         parallel_batch(args.workers)
     if not args.skip_http:
-        http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers)
+        http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers, args.floor)
     return 0
 
 
