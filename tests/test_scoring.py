@@ -120,3 +120,18 @@ def test_scorer_top_feature_perturbation_moves_score_expected_way(scorer: Scorer
     rng = np.random.default_rng(11)
     items = [prepare(synthetic.bot(i, rng, 150), now=synthetic.OBSERVED) for i in range(5)]
     assert top_bot_features_moved(scorer, items) >= 3
+
+
+def test_scorer_vectorised_treeshap_gives_the_same_results_as_pred_contrib(scorer: Scorer) -> None:
+    items = _items()
+    fast = scorer.score(items, top_k=8)
+    explainers = [head["explainer"] for head in scorer.heads]
+    assert all(e is not None for e in explainers)
+    try:
+        for head in scorer.heads:
+            head["explainer"] = None  # LightGBM's own pred_contrib, the fallback path.
+        reference = scorer.score(items, top_k=8)
+    finally:
+        for head, explainer in zip(scorer.heads, explainers):
+            head["explainer"] = explainer
+    assert fast == reference
