@@ -30,8 +30,6 @@ _BLANK = re.compile(r"\s")
 _ACCOUNT_FIELDS = ("screen_name", "name", "description", "location", "url", "followers_count", "friends_count",
                    "statuses_count", "favourites_count", "listed_count", "verified", "default_profile",
                    "default_profile_image", "protected")
-
-
 _POST_FIELDS = ("created_at", "id", "text", "source", "lang", "is_retweet", "is_reply", "is_quote", "hashtags",
                 "mentions", "urls", "retweet_count", "like_count", "reply_count")
 

@@ -82,8 +82,7 @@ def cached_body() -> Any:
 
 
 def batch_items() -> list[Any]:
-    """The items of a batch body, once per request: undecoded when the envelope is well formed, else
-    as the batch schema loads them (422 with its messages when it does not)."""
+    """A batch body's items, once per request: undecoded if the envelope is well formed, else schema-loaded (or 422)."""
     if "batch_items" not in g:
         try:
             g.batch_items = _state().fast.batch(raw_body())
