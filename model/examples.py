@@ -17,7 +17,7 @@ import numpy as np
 
 from model.datasets import HUMAN, LabelledAccount
 from model.features import FEATURE_NAMES, extract_features
-from model.records import Account, Post
+from model.records import Account, Post, Timeline
 from model.scoring import ScoringInput, prepare
 
 MAX_POSTS = 1000
@@ -52,7 +52,7 @@ class Example:
 
 
 def _with_posts(item: ScoringInput, posts: list[Post], as_of: float | None = None) -> ScoringInput:
-    return ScoringInput(item.account, posts, item.as_of if as_of is None else as_of)
+    return ScoringInput(item.account, Timeline.from_posts(posts), item.as_of if as_of is None else as_of)
 
 
 def base_examples(accounts: Iterable[LabelledAccount]) -> list[Example]:
@@ -106,7 +106,7 @@ def splice(victim: Example, donor: Example, rng: np.random.Generator) -> Example
     shift = np.ceil((start - new[0].created_at) / week) * week
     shifted = [replace(p, created_at=p.created_at + shift) for p in new]
     posts = (old + shifted)[-MAX_POSTS:]
-    item = ScoringInput(victim.item.account, posts, shifted[-1].created_at)
+    item = ScoringInput(victim.item.account, Timeline.from_posts(posts), shifted[-1].created_at)
     return Example(victim.dataset, victim.key, victim.label, f"spliced:{donor.dataset}:{donor.label}",
                    victim.split, "spliced", item, hijacked=True)
 
@@ -143,7 +143,8 @@ def availability(item: ScoringInput) -> frozenset[str]:
     present = {f"account.{name}" for name in _ACCOUNT_OPTIONAL if getattr(item.account, name) is not None}
     if item.posts:
         present.add("posts")
-        present |= {f"posts.{name}" for name in _POST_OPTIONAL if any(getattr(p, name) is not None for p in item.posts)}
+        # Timeline columns carry the Post field names.
+        present |= {f"posts.{name}" for name in _POST_OPTIONAL if any(v is not None for v in getattr(item.posts, name))}
     return frozenset(present)
 
 
@@ -155,7 +156,7 @@ def transplant(item: ScoringInput, keep: frozenset[str]) -> ScoringInput:
     if "posts" in keep:
         blank_posts = {name: None for name in _POST_OPTIONAL if f"posts.{name}" not in keep}
         if blank_posts:
-            posts = [replace(p, **blank_posts) for p in posts]
+            posts = Timeline.from_posts([replace(p, **blank_posts) for p in posts])
     return ScoringInput(account, posts, item.as_of, item.future_posts)
 
 

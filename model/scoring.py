@@ -17,7 +17,6 @@ from model.errors import ArtifactError, InvalidRecordError
 from model.features import FEATURE_NAMES, MISSING, extract_features
 from model.records import (
     Account,
-    Post,
     Timeline,
     account_from_mapping,
     parse_timestamp,
@@ -40,10 +39,10 @@ FEW_POSTS = 20
 
 @dataclass(frozen=True, slots=True)
 class ScoringInput:
-    """One account ready for scoring: records plus the snapshot time."""
+    """One account ready for scoring: its profile, its posts as a columnar timeline, the snapshot time."""
 
     account: Account
-    posts: Sequence[Post]
+    posts: Timeline
     as_of: float
     future_posts: int = 0
 
@@ -126,8 +125,7 @@ def warnings_for(item: ScoringInput) -> list[str]:
         out.append(f"{item.future_posts} posts are dated after observed_at and were taken as posted at observed_at")
     if item.account.created_at is None:
         out.append("account created_at not supplied: account age features are unavailable")
-    sources = item.posts.source if isinstance(item.posts, Timeline) else [p.source for p in item.posts]
-    if n and all(s is None for s in sources):
+    if n and all(s is None for s in item.posts.source):
         out.append("no post has a source (client): client features are unavailable")
     return out
 
