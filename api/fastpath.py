@@ -13,7 +13,7 @@ that the two agree on generated bodies.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -21,7 +21,7 @@ import numpy as np
 from msgspec.structs import astuple
 
 from api.schemas import INT64_MAX, MIN_TIMESTAMP, SKEW_SECONDS, Limits
-from model.records import Account, Timeline, normalise_lang
+from model.records import Account, Timeline, epoch_seconds, normalise_lang
 from model.scoring import ScoringInput
 
 _Count = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
@@ -49,9 +49,7 @@ def _epochs(stamps: list[str]) -> np.ndarray:
     # One scan of all the texts first: blanks are rare, and checking each text's ends costs more.
     if _BLANK.search("".join(stamps)) and any(s[0].isspace() or s[-1].isspace() for s in stamps):
         raise NotFast
-    utc = timezone.utc
-    return np.array([d.timestamp() if d.tzinfo is not None else d.replace(tzinfo=utc).timestamp() for d in parsed],
-                    dtype=np.float64)
+    return np.fromiter(map(epoch_seconds, parsed), dtype=np.float64, count=len(parsed))
 
 
 class FastPath:

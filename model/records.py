@@ -51,9 +51,12 @@ def parse_timestamp(value: str | datetime | float | int) -> float:
             raise InvalidRecordError("not an RFC 3339 timestamp") from exc
     else:
         raise InvalidRecordError("not a timestamp")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.timestamp()
+    return epoch_seconds(dt)
+
+
+def epoch_seconds(dt: datetime) -> float:
+    """UTC epoch seconds of a datetime; a naive one is read as UTC."""
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def format_timestamp(epoch: float) -> str:
