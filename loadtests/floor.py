@@ -15,19 +15,23 @@ from flask import Flask
 
 from api import create_app as create_scoring_app
 from api.fastpath import FastPath
-from api.schemas import Limits
 from loadtests import sample
+from model.scoring import Scorer
+
+
+def skip_features(scorer: Scorer, fast: FastPath) -> None:
+    """Replaces the scorer's feature extraction with the real feature row of the benchmark's body."""
+    row = scorer.matrix([fast.decode(sample.load()["long"][0], now=2e9)])
+
+    def fixed_matrix(items: Sequence[Any]) -> np.ndarray:
+        return np.repeat(row, len(items), axis=0)
+
+    scorer.matrix = fixed_matrix  # type: ignore[method-assign]
 
 
 def create_app() -> Flask:
     """The scoring app whose scorer skips feature extraction (see the module docstring)."""
     app = create_scoring_app()
-    scorer = app.extensions["botlens"].scorer
-    body = sample.load()["long"][0]
-    row = scorer.matrix([FastPath(Limits()).decode(body, now=2e9)])
-
-    def fixed_matrix(items: Sequence[Any]) -> np.ndarray:
-        return np.repeat(row, len(items), axis=0)
-
-    scorer.matrix = fixed_matrix
+    state = app.extensions["botlens"]
+    skip_features(state.scorer, state.fast)
     return app
