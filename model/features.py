@@ -299,11 +299,16 @@ def _clients(sources: list[str | None], out: np.ndarray) -> None:
     out[_I["unknown_source_share"]] = sum(c for s, c in counts.items() if not clients.is_known(s)) / n
 
 
+def _spaced_out(code: int) -> bool:
+    """Whether normalisation turns this code point into a space (``_NON_WORD`` matches it)."""
+    return _NON_WORD.match(chr(code)) is not None
+
+
 # Per code point: 0 kept, 1 turned into a space (``_NON_WORD`` matches it), 2 not yet classified.
 # Filled on demand: classifying all 1.1 million code points up front would slow the start.
 _CODE_CLASS = np.full(0x110000, 2, dtype=np.uint8)
 # The same for ASCII text as bytes: bytes.translate is a plain table lookup.
-_SPACE_OUT_ASCII = bytes(32 if _NON_WORD.match(chr(code)) else code for code in range(128)) + bytes(range(128, 256))
+_SPACE_OUT_ASCII = bytes(32 if _spaced_out(code) else code for code in range(128)) + bytes(range(128, 256))
 # Joins texts for one pass of each normalisation step: whitespace to the regexes and str.split, kept by
 # _NON_WORD, ignored by case mapping, and absent from real posts (a text holding it takes the slow road).
 _SEPARATOR = "\x1c"
@@ -319,7 +324,7 @@ def _space_out(text: str) -> str:
     unknown = classes == 2
     if unknown.any():
         for code in np.unique(codes[unknown]).tolist():
-            _CODE_CLASS[code] = 1 if _NON_WORD.match(chr(code)) else 0
+            _CODE_CLASS[code] = _spaced_out(code)
         classes = _CODE_CLASS[codes]
     return np.where(classes == 1, np.uint32(32), codes).tobytes().decode("utf-32-le", "surrogatepass")
 
