@@ -6,6 +6,7 @@ RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
 COPY api ./api
+COPY cli ./cli
 COPY model ./model
 RUN pip install .
 

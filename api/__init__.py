@@ -12,10 +12,10 @@ from werkzeug.exceptions import HTTPException
 
 from api.config import ENV_PREFIX, Config
 from api.errors import handle_exception
-from api.fastpath import FastPath
-from api.schemas import Limits, make_request_schemas
+from model.contract import Limits
 from model.errors import BotlensError
 from model.scoring import Scorer
+from model.validation import Validator
 
 log = logging.getLogger(__name__)
 EXTENSION = "botlens"
@@ -23,14 +23,11 @@ EXTENSION = "botlens"
 
 @dataclass
 class ServiceState:
-    """Per-process resources: the loaded model (or why it is not loaded) and request schemas."""
+    """Per-process resources: the loaded model (or why it is not loaded) and the request validators."""
 
     scorer: Scorer | None
     load_error: str | None
-    limits: Limits
-    request_schema: Any
-    batch_schema: Any
-    fast: FastPath
+    validator: Validator
 
 
 class BotlensApi(Api):
@@ -69,15 +66,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from api import access, observability, spec, views
 
     observability.configure_logging(str(app.config["LOG_LEVEL"]))
-    limits = Limits(
-        posts=int(app.config["MAX_POSTS"]), batch=int(app.config["MAX_BATCH"]),
-        text_length=int(app.config["MAX_TEXT_LENGTH"]), string_length=int(app.config["MAX_STRING_LENGTH"]),
-        list_length=int(app.config["MAX_LIST_LENGTH"]),
-    )
-    _, request_schema, batch_schema = make_request_schemas(limits)
+    validator = Validator.build(Limits.from_settings(app.config))
     scorer, error = load_scorer(app.config["MODEL_PATH"], app.config["MODEL_CARD_PATH"])
-    app.extensions[EXTENSION] = ServiceState(scorer, error, limits, request_schema(), batch_schema(),
-                                             FastPath(limits))
+    app.extensions[EXTENSION] = ServiceState(scorer, error, validator)
 
     api = BotlensApi(app)
     spec.register_fields(api)

@@ -6,18 +6,16 @@ password stretching is needed against brute force), and the hash costs microseco
 Records live in a JSON file (``API_KEYS_FILE``) or inline JSON (``API_KEYS``, e.g. from
 ``BOTLENS_API_KEYS``); no plain key is ever stored.
 
-Mint one: ``python -m api.auth mint --name my-pipeline --quota 6000 --file keys.json``.
+Mint one: ``botlens keys mint --name my-pipeline --quota 6000 --file keys.json`` (``cli.keys``).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
 import secrets
-import sys
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -107,42 +105,3 @@ def presented_key(headers: Mapping[str, str]) -> str | None:
     if auth[:7].lower() == "bearer ":
         return auth[7:].strip() or None
     return headers.get("X-API-Key") or None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``mint`` a key (prints it once, stores its hash) or ``revoke`` one by id."""
-    parser = argparse.ArgumentParser(description="Manage botlens API keys.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    m = sub.add_parser("mint", help="create a key")
-    m.add_argument("--name", required=True)
-    m.add_argument("--quota", type=int, default=600, help="accounts scored per minute")
-    m.add_argument("--file", type=Path, help="keys file to append the record to (else the record is printed)")
-    r = sub.add_parser("revoke", help="revoke a key by id")
-    r.add_argument("--id", required=True)
-    r.add_argument("--file", type=Path, required=True)
-    args = parser.parse_args(argv)
-    if args.command == "mint":
-        key, record = mint(args.name, args.quota)
-        if args.file:
-            records = json.loads(args.file.read_text()) if args.file.exists() else []
-            records.append(asdict(record))
-            args.file.write_text(json.dumps(records, indent=1) + "\n")
-            print(f"stored key {record.id} ({record.name}) in {args.file}", file=sys.stderr)
-        else:
-            print(json.dumps(asdict(record)), file=sys.stderr)
-        print(key)
-        return 0
-    records = json.loads(args.file.read_text())
-    found = [r for r in records if r["id"] == args.id]
-    if not found:
-        print(f"no key {args.id} in {args.file}", file=sys.stderr)
-        return 1
-    for record in found:
-        record["revoked"] = True
-    args.file.write_text(json.dumps(records, indent=1) + "\n")
-    print(f"revoked {args.id}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

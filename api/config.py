@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from model.contract import DEFAULT_LIMITS
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD
 
 ENV_PREFIX = "BOTLENS"
@@ -21,12 +22,13 @@ class Config:
     # 100 accounts of 200 posts.
     MAX_CONTENT_LENGTH: int = 32 * 1024 * 1024
     # Posts per account, accounts per batch, characters per text (post text, bio) and per other string,
-    # items per list (hashtags, mentions, urls of one post). Above each: 422 naming the field.
-    MAX_POSTS: int = 1000
-    MAX_BATCH: int = 1000
-    MAX_TEXT_LENGTH: int = 10_000
-    MAX_STRING_LENGTH: int = 1_000
-    MAX_LIST_LENGTH: int = 200
+    # items per list (hashtags, mentions, urls of one post). Above each: 422 naming the field. The
+    # defaults are the contract's (model.contract.Limits).
+    MAX_POSTS: int = DEFAULT_LIMITS.posts
+    MAX_BATCH: int = DEFAULT_LIMITS.batch
+    MAX_TEXT_LENGTH: int = DEFAULT_LIMITS.text_length
+    MAX_STRING_LENGTH: int = DEFAULT_LIMITS.string_length
+    MAX_LIST_LENGTH: int = DEFAULT_LIMITS.list_length
     # Features reported per class in explanations.
     TOP_FEATURES: int = 5
     # API keys: off for local use. When on, the scoring routes need 'Authorization: Bearer <key>' or

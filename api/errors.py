@@ -10,32 +10,27 @@ from flask import Response
 from werkzeug.exceptions import HTTPException
 
 from api.auth import AuthenticationRequired, KeyRevoked
-from model.errors import ArtifactError, BotlensError, InvalidRecordError, ModelNotLoadedError
+from model.errors import (
+    ArtifactError,
+    BotlensError,
+    InvalidRecordError,
+    MalformedInputError,
+    ModelNotLoadedError,
+    RequestValidationError,
+)
+from model.validation import flatten_messages
 
 log = logging.getLogger(__name__)
 PROBLEM_MIME = "application/problem+json"
-
-
-class RequestValidationError(Exception):
-    """The request body does not match the schema; ``errors`` maps field paths to messages."""
-
-    def __init__(self, errors: Mapping[str, list[str]], detail: str = "The request body does not match the schema.") -> None:
-        super().__init__(detail)
-        self.errors = dict(errors)
-        self.detail = detail
 
 
 class UnsupportedMediaType(Exception):
     """The body is not JSON."""
 
 
-class MalformedJSON(Exception):
-    """The body is not parseable JSON."""
-
-
 # Domain and request errors -> (status, problem slug, title). The one place statuses are chosen.
 STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
-    MalformedJSON: (400, "malformed-json", "Malformed JSON"),
+    MalformedInputError: (400, "malformed-json", "Malformed JSON"),
     AuthenticationRequired: (401, "unauthorized", "Unauthorized"),
     KeyRevoked: (403, "forbidden", "Forbidden"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported Media Type"),
@@ -86,6 +81,14 @@ def problem_for_exception(exc: Exception) -> dict[str, Any]:
     return problem(500, "internal-error", "Internal Server Error", "The server failed to handle the request; it was logged.")
 
 
+def item_problem(exc: Exception, index: int) -> dict[str, Any]:
+    """The problem object of one refused batch item: its 0-based ``index`` as a field and in the detail."""
+    body = problem_for_exception(exc)
+    body["detail"] = f"accounts[{index}] (item {index + 1} of the batch): {body['detail']}"
+    body["index"] = index
+    return body
+
+
 def handle_exception(exc: Exception) -> Response:
     """The single error handler registered on the app."""
     body = problem_for_exception(exc)
@@ -98,24 +101,3 @@ def handle_exception(exc: Exception) -> Response:
         headers["WWW-Authenticate"] = 'Bearer realm="botlens"'
 
     return problem_response(body, headers)
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested error dict to ``{"posts.3.created_at": ["..."]}``."""
-    out: dict[str, list[str]] = {}
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if key == "_schema":
-                path = prefix or "body"
-            for sub, msgs in flatten_messages(value, path).items():
-                out.setdefault(sub, []).extend(msgs)
-    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out[prefix or "body"] = list(messages)
-    elif isinstance(messages, list):
-        for item in messages:
-            for sub, msgs in flatten_messages(item, prefix).items():
-                out.setdefault(sub, []).extend(msgs)
-    else:
-        out[prefix or "body"] = [str(messages)]
-    return out

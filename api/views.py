@@ -11,9 +11,9 @@ from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import observability, pipeline, schemas
-from api.errors import PROBLEM_MIME, UnsupportedMediaType
-from api.fastpath import NotFast
+from api import observability, schemas
+from api.errors import PROBLEM_MIME, UnsupportedMediaType, item_problem
+from model import pipeline
 from model.errors import ModelNotLoadedError
 from model.scoring import Scorer
 
@@ -74,20 +74,10 @@ def raw_body() -> bytes:
     return g.raw_body
 
 
-def cached_body() -> Any:
-    """The request body parsed with orjson, once per request; 415 unless JSON, 400 if malformed."""
-    if "body" not in g:
-        g.body = pipeline.parse_json(raw_body())
-    return g.body
-
-
 def batch_items() -> list[Any]:
     """A batch body's items, once per request: undecoded if the envelope is well formed, else schema-loaded (or 422)."""
     if "batch_items" not in g:
-        try:
-            g.batch_items = _state().fast.batch(raw_body())
-        except NotFast:
-            g.batch_items = pipeline.load(_state().batch_schema, cached_body())["accounts"]
+        g.batch_items = _state().validator.batch(raw_body())
     return g.batch_items
 
 
@@ -111,8 +101,7 @@ class ScoreView(MethodView):
     def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
         """Scores one account for bot, troll and hijacked behaviour, with explanations."""
         scorer = _scorer()
-        state = _state()
-        item = pipeline.validate(state.request_schema, format, raw_body(), time.time(), state.fast)
+        item = _state().validator.request(format, raw_body(), time.time())
         scored = scorer.score([item], top_k=_top_k())
         observability.record_scores(scored)
         return _json(pipeline.result(scorer, item, scored[0]))
@@ -130,9 +119,8 @@ class BatchScoreView(MethodView):
     def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
         """Scores up to MAX_BATCH accounts; each slot holds its result or its own problem object."""
         scorer = _scorer()
-        state = _state()
-        slots = pipeline.score_slots(scorer, state.request_schema, format, batch_items(), time.time(), _top_k(),
-                                     on_scored=observability.record_scores, fast=state.fast)
+        slots = pipeline.score_slots(scorer, _state().validator, format, batch_items(), time.time(), _top_k(),
+                                     problem=item_problem, on_scored=observability.record_scores)
         return _json({"results": slots})
 
 

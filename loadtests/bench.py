@@ -149,20 +149,19 @@ def batch_bodies(bodies: dict[str, list[bytes]], kind: str) -> list[bytes]:
 
 def _batch_process(kind: str, barrier: Any, passes: int) -> float:
     """One process of the parallel batch figure: load as a worker does, wait for the others, score."""
-    from api.fastpath import FastPath
-    from api.pipeline import score_slots
-    from api.schemas import Limits, make_request_schemas
+    from api.errors import item_problem
+    from model.pipeline import score_slots
     from model.scoring import Scorer
+    from model.validation import Validator
 
-    scorer, fast = Scorer.load(), FastPath(Limits())
-    schema = make_request_schemas(Limits())[1]()
+    scorer, validator = Scorer.load(), Validator.build()
     raws = batch_bodies(sample.load(), kind)
-    score_slots(scorer, schema, "native", raws[:50], time.time(), 5, fast=fast)
+    score_slots(scorer, validator, "native", raws[:50], time.time(), 5, problem=item_problem)
     gc.freeze()
     barrier.wait()
     start = time.perf_counter()
     for _ in range(passes):
-        score_slots(scorer, schema, "native", raws, time.time(), 5, fast=fast)
+        score_slots(scorer, validator, "native", raws, time.time(), 5, problem=item_problem)
     return time.perf_counter() - start
 
 
@@ -187,14 +186,14 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
     print(f"cold start (import + model load, fresh process): {float(out.stdout.strip().splitlines()[-1]):.2f} s "
           f"(process total {time.perf_counter() - start:.2f} s)")
 
-    from api.fastpath import FastPath
-    from api.pipeline import result, score_slots
-    from api.schemas import Limits, make_request_schemas
+    from api.errors import item_problem
+    from model.pipeline import result, score_slots
     from model.scoring import Scorer
+    from model.validation import Validator
 
     scorer = Scorer.load()
-    schema = make_request_schemas(Limits())[1]()
-    fast = FastPath(Limits())
+    validator = Validator.build()
+    schema, fast = validator.request_schema, validator.fast
     long = bodies["long"][:100]
     n = len(long)
     now = time.time()
@@ -219,7 +218,7 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
     gc.freeze()
     for kind, label in (("long", "200-post"), ("profile", "profile-only")):
         raws = batch_bodies(bodies, kind)
-        t, _ = _timed(lambda: score_slots(scorer, schema, "native", raws, time.time(), 5, fast=fast), 3)
+        t, _ = _timed(lambda: score_slots(scorer, validator, "native", raws, time.time(), 5, problem=item_problem), 3)
         print(f"batch path ({label}, 1000 accounts from bytes, one process, with explanations): {1000 / t:8.0f} accounts/s")
     if floor:
         # Everything but feature extraction: the ceiling a faster extractor could reach.
@@ -228,7 +227,7 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
         floor_scorer = Scorer.load()
         skip_features(floor_scorer, fast)
         raws = batch_bodies(bodies, "long")
-        t, _ = _timed(lambda: score_slots(floor_scorer, schema, "native", raws, time.time(), 5, fast=fast), 3)
+        t, _ = _timed(lambda: score_slots(floor_scorer, validator, "native", raws, time.time(), 5, problem=item_problem), 3)
         print(f"batch path (200-post, features replaced by a fixed row, one process): {1000 / t:8.0f} accounts/s")
 
 

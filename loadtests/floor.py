@@ -14,12 +14,12 @@ import numpy as np
 from flask import Flask
 
 from api import create_app as create_scoring_app
-from api.fastpath import FastPath
 from loadtests import sample
 from model.scoring import Scorer
+from model.validation import FastDecoder
 
 
-def skip_features(scorer: Scorer, fast: FastPath) -> None:
+def skip_features(scorer: Scorer, fast: FastDecoder) -> None:
     """Replaces the scorer's feature extraction with the real feature row of the benchmark's body."""
     row = scorer.matrix([fast.decode(sample.load()["long"][0], now=2e9)])
 
@@ -33,5 +33,5 @@ def create_app() -> Flask:
     """The scoring app whose scorer skips feature extraction (see the module docstring)."""
     app = create_scoring_app()
     state = app.extensions["botlens"]
-    skip_features(state.scorer, state.fast)
+    skip_features(state.scorer, state.validator.fast)
     return app

@@ -19,3 +19,16 @@ class ModelNotLoadedError(BotlensError):
 
 class ArtifactError(BotlensError):
     """A model artifact is missing, fails its checksum or does not match this code."""
+
+
+class MalformedInputError(BotlensError, ValueError):
+    """A body or record is not parseable JSON."""
+
+
+class RequestValidationError(BotlensError, ValueError):
+    """A request does not match the contract; ``errors`` maps field paths to messages."""
+
+    def __init__(self, errors: dict[str, list[str]], detail: str = "The request body does not match the schema.") -> None:
+        super().__init__(detail)
+        self.errors = dict(errors)
+        self.detail = detail

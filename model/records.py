@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, overload
 
 import numpy as np
 
+from model.contract import ACCOUNT_FIELDS, POST_FIELDS, POST_NAMES, Kind
 from model.errors import InvalidRecordError
 
 # Legacy or platform-specific language codes mapped to ISO 639-1.
@@ -122,11 +123,6 @@ class Post:
     reply_count: int | None = None
 
 
-_ACCOUNT_STR = ("screen_name", "name", "description", "location", "url")
-_ACCOUNT_INT = ("followers_count", "friends_count", "statuses_count", "favourites_count", "listed_count")
-_ACCOUNT_BOOL = ("verified", "default_profile", "default_profile_image", "protected")
-
-
 def account_from_mapping(data: Mapping[str, Any]) -> Account:
     """Builds an :class:`Account` from a request-shaped mapping (already schema-checked or adapter-made).
 
@@ -141,14 +137,10 @@ def account_from_mapping(data: Mapping[str, Any]) -> Account:
         created_at = None if created is None else parse_timestamp(created)
     except InvalidRecordError as exc:
         raise InvalidRecordError(str(exc), field="account.created_at") from exc
-    kwargs: dict[str, Any] = {name: data.get(name) for name in _ACCOUNT_STR + _ACCOUNT_INT + _ACCOUNT_BOOL}
-    return Account(
-        id=str(account_id),
-        platform=str(data.get("platform") or "twitter"),
-        lang=normalise_lang(data.get("lang")),
-        created_at=created_at,
-        **kwargs,
-    )
+    values: dict[str, Any] = {spec.name: data.get(spec.name, spec.default) for spec in ACCOUNT_FIELDS}
+    values.update(id=str(account_id), platform=str(data.get("platform") or "twitter"),
+                  lang=normalise_lang(data.get("lang")), created_at=created_at)
+    return Account(**values)
 
 
 def _timestamps(values: Sequence[Any]) -> np.ndarray:
@@ -184,6 +176,9 @@ def _langs(values: list[str | None]) -> list[str | None]:
 class Timeline(Sequence[Post]):
     """The posts of one account held as columns, one entry per post, in the order supplied.
 
+    One column per declared post field (``model.contract.POST_FIELDS``, in that order; a test keeps
+    them equal), so the builders below loop over the declaration instead of naming each column.
+
     Feature extraction works on columns (numpy arrays and lists), so serving never builds one object
     per post; indexing still yields :class:`Post` records for code that wants them.
     """
@@ -204,56 +199,43 @@ class Timeline(Sequence[Post]):
     reply_count: list[int | None]
 
     @classmethod
-    def build(cls, created_at: Sequence[float] | np.ndarray, *, id: list[str | None], text: list[str | None],
-              source: list[str | None], lang: list[str | None], is_retweet: Sequence[Any], is_reply: Sequence[Any],
-              is_quote: Sequence[Any], hashtags: list[Sequence[str] | None], mentions: list[Sequence[str] | None],
-              urls: list[Sequence[str] | None], retweet_count: list[int | None], like_count: list[int | None],
-              reply_count: list[int | None]) -> "Timeline":
-        """Assembles a timeline from raw columns: languages normalised, None flags false, None lists empty."""
-        return cls(
-            created_at=np.asarray(created_at, dtype=np.float64),
-            id=id, text=text, source=source, lang=_langs(lang),
-            # None reads as False, as in Post.
-            is_retweet=_flags(is_retweet), is_reply=_flags(is_reply), is_quote=_flags(is_quote),
-            hashtags=[x or () for x in hashtags], mentions=[x or () for x in mentions], urls=[x or () for x in urls],
-            retweet_count=retweet_count, like_count=like_count, reply_count=reply_count,
-        )
+    def build(cls, created_at: Sequence[float] | np.ndarray, **columns: list[Any]) -> Timeline:
+        """Assembles a timeline from raw columns (one per declared post field but ``created_at``).
+
+        Languages are normalised, None flags read as false and None lists as empty, as in :class:`Post`.
+        """
+        out: dict[str, Any] = {"created_at": np.asarray(created_at, dtype=np.float64)}
+        for spec in POST_FIELDS[1:]:
+            values = columns[spec.name]
+            if spec.kind is Kind.FLAG:
+                out[spec.name] = _flags(values)
+            elif spec.kind is Kind.LANG:
+                out[spec.name] = _langs(values)
+            elif spec.kind is Kind.STRINGS:
+                out[spec.name] = [x or () for x in values]
+            else:
+                out[spec.name] = values
+        return cls(**out)
 
     @classmethod
-    def from_mappings(cls, items: Sequence[Mapping[str, Any]]) -> "Timeline":
+    def from_mappings(cls, items: Sequence[Mapping[str, Any]]) -> Timeline:
         """Builds a timeline from request-shaped post mappings (timestamps as text or epoch seconds).
 
         Raises:
             InvalidRecordError: a ``created_at`` is missing or unreadable (the field names the post's index).
         """
-        def column(name: str) -> list[Any]:
-            return [item.get(name) for item in items]
-
-        ids = [None if value is None else str(value) for value in column("id")]
-        return cls.build(
-            _timestamps(column("created_at")), id=ids, text=column("text"), source=column("source"),
-            lang=column("lang"), is_retweet=column("is_retweet"), is_reply=column("is_reply"),
-            is_quote=column("is_quote"), hashtags=column("hashtags"), mentions=column("mentions"),
-            urls=column("urls"), retweet_count=column("retweet_count"), like_count=column("like_count"),
-            reply_count=column("reply_count"),
-        )
+        columns = {name: [item.get(name) for item in items] for name in POST_NAMES}
+        # Dataset adapters may hand over numeric post ids; the contract's ids are strings.
+        columns["id"] = [None if value is None else str(value) for value in columns["id"]]
+        return cls.build(_timestamps(columns.pop("created_at")), **columns)
 
     @classmethod
-    def from_posts(cls, posts: Sequence[Post]) -> "Timeline":
+    def from_posts(cls, posts: Sequence[Post]) -> Timeline:
         """Columns of already built :class:`Post` records (training code splices and truncates those)."""
         if isinstance(posts, Timeline):
             return posts
-        return cls(
-            created_at=np.fromiter((p.created_at for p in posts), dtype=np.float64, count=len(posts)),
-            id=[p.id for p in posts], text=[p.text for p in posts], source=[p.source for p in posts],
-            lang=[p.lang for p in posts],
-            is_retweet=np.fromiter((p.is_retweet for p in posts), dtype=bool, count=len(posts)),
-            is_reply=np.fromiter((p.is_reply for p in posts), dtype=bool, count=len(posts)),
-            is_quote=np.fromiter((p.is_quote for p in posts), dtype=bool, count=len(posts)),
-            hashtags=[p.hashtags for p in posts], mentions=[p.mentions for p in posts], urls=[p.urls for p in posts],
-            retweet_count=[p.retweet_count for p in posts], like_count=[p.like_count for p in posts],
-            reply_count=[p.reply_count for p in posts],
-        )
+        columns = {name: [getattr(p, name) for p in posts] for name in POST_NAMES}
+        return cls.build(columns.pop("created_at"), **columns)
 
     def __len__(self) -> int:
         return int(self.created_at.size)
@@ -268,13 +250,14 @@ class Timeline(Sequence[Post]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         i = range(len(self))[index]
-        return Post(
-            created_at=float(self.created_at[i]), id=self.id[i], text=self.text[i], source=self.source[i],
-            lang=self.lang[i], is_retweet=bool(self.is_retweet[i]), is_reply=bool(self.is_reply[i]),
-            is_quote=bool(self.is_quote[i]), hashtags=tuple(self.hashtags[i]), mentions=tuple(self.mentions[i]),
-            urls=tuple(self.urls[i]), retweet_count=self.retweet_count[i], like_count=self.like_count[i],
-            reply_count=self.reply_count[i],
-        )
+        values = {name: getattr(self, name)[i] for name in POST_NAMES}
+        values["created_at"] = float(values["created_at"])
+        for spec in POST_FIELDS:
+            if spec.kind is Kind.FLAG:
+                values[spec.name] = bool(values[spec.name])
+            elif spec.kind is Kind.STRINGS:
+                values[spec.name] = tuple(values[spec.name])
+        return Post(**values)
 
     def __iter__(self) -> Iterator[Post]:
         return (self[i] for i in range(len(self)))

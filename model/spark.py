@@ -8,8 +8,12 @@ Input: a column ``request`` holding each account's JSON body (as sent to ``/v1/s
 ``posts`` and optionally ``observed_at``, which are packed into that JSON. Output: one row per input
 row with ``account_id``, ``score_bot``, ``score_troll``, ``score_hijacked``, ``label``,
 ``top_reasons``, ``explanations`` (JSON), ``warnings``, ``model_version`` and ``error`` (null, or
-why the row could not be scored). Rows are validated by the model library (required fields and
-timestamps); the HTTP limits are not applied here.
+why the row could not be scored). Rows are validated against the same contract as the HTTP service
+(``model.validation``: fields, types, timestamps, and the limits passed in, by default the service's).
+
+The executors' Python must have the project's dependencies (pandas and pyarrow among them): point
+``PYSPARK_PYTHON`` at the environment's interpreter (e.g. ``.venv/bin/python``) before starting Spark,
+or the workers fail with ``No module named 'pandas'``.
 
 Cluster example::
 
@@ -24,9 +28,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from model import platforms
-from model.errors import BotlensError
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, prepare
+from model.contract import DEFAULT_LIMITS, Limits
+from model.errors import BotlensError, RequestValidationError
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
+from model.validation import Validator
 
 OUTPUT_SCHEMA = (
     "account_id string, model_version string, score_bot double, score_troll double, score_hijacked double, "
@@ -40,22 +45,32 @@ def _scorer(artifact: str, card: str) -> Scorer:
     return Scorer.load(Path(artifact), Path(card))
 
 
+@functools.lru_cache(maxsize=4)
+def _validator(limits: Limits) -> Validator:
+    return Validator.build(limits)
+
+
+def _error(exc: BotlensError) -> str:
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in exc.errors.items())
+    field = getattr(exc, "field", None)
+    return f"{field}: {exc}" if field else str(exc)
+
+
 def score_records(requests: list[str | None], artifact: str, card: str, fmt: str = "native",
-                  now: float | None = None) -> list[dict[str, Any]]:
+                  now: float | None = None, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
     """Scores JSON request bodies into output rows (one per input, in order); bad rows carry ``error``."""
     scorer = _scorer(artifact, card)
+    validator = _validator(limits)
     now = time.time() if now is None else now
     rows: list[dict[str, Any] | None] = [None] * len(requests)
     valid, indices = [], []
     for i, text in enumerate(requests):
         try:
-            body = platforms.to_native(fmt, json.loads(text or "null"))
-            if not isinstance(body, dict):
-                raise ValueError("the request is not a JSON object")
-            valid.append(prepare(body, now=now))
+            valid.append(validator.request(fmt, (text or "null").encode(), now))
             indices.append(i)
-        except (BotlensError, ValueError, TypeError) as exc:
-            rows[i] = {"account_id": None, "model_version": scorer.version, "error": f"{type(exc).__name__}: {exc}"}
+        except BotlensError as exc:
+            rows[i] = {"account_id": None, "model_version": scorer.version, "error": _error(exc)}
     for i, item, result in zip(indices, valid, scorer.score(valid)):
         rows[i] = {
             "account_id": item.account.id, "model_version": scorer.version,
@@ -67,7 +82,8 @@ def score_records(requests: list[str | None], artifact: str, card: str, fmt: str
     return rows  # type: ignore[return-value]
 
 
-def score_dataframe(df: Any, artifact: Path = DEFAULT_ARTIFACT, card: Path = DEFAULT_CARD, fmt: str = "native") -> Any:
+def score_dataframe(df: Any, artifact: Path = DEFAULT_ARTIFACT, card: Path = DEFAULT_CARD, fmt: str = "native",
+                    limits: Limits = DEFAULT_LIMITS) -> Any:
     """Scores a DataFrame of requests; returns a DataFrame with ``OUTPUT_SCHEMA``.
 
     Args:
@@ -75,6 +91,7 @@ def score_dataframe(df: Any, artifact: Path = DEFAULT_ARTIFACT, card: Path = DEF
         artifact: Model artifact path, readable on every executor.
         card: Model card path (holds the artifact's sha256).
         fmt: ``native`` or a platform payload format.
+        limits: Input limits (default the service's).
     """
     import pandas as pd
     from pyspark.sql import functions as F
@@ -87,7 +104,7 @@ def score_dataframe(df: Any, artifact: Path = DEFAULT_ARTIFACT, card: Path = DEF
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            rows = score_records(batch["request"].tolist(), artifact_s, card_s, fmt)
+            rows = score_records(batch["request"].tolist(), artifact_s, card_s, fmt, limits=limits)
             # Object dtype keeps None as None (null), where pandas would put NaN into array columns.
             yield pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns, dtype=object)
 

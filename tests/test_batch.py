@@ -31,7 +31,8 @@ def test_batch_slots_results_and_problems_in_order(client: Any) -> None:
         ProblemSchema().load(results[index])
         assert results[index]["status"] == 422
         assert field in results[index]["errors"]
-        assert results[index]["detail"].startswith(f"Account {index}:")
+        assert results[index]["index"] == index
+        assert results[index]["detail"].startswith(f"accounts[{index}] (item {index + 1} of the batch): ")
 
 
 def test_batch_result_equals_single_score(client: Any) -> None:

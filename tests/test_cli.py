@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 import pytest
 
-from api.cli import main, score_file
+from cli import main, score_file
 from tests import synthetic
 
 

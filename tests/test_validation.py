@@ -10,32 +10,51 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from api.fastpath import FastPath, NotFast
-from api.schemas import Limits, make_request_schemas
+from model.contract import ACCOUNT_FIELDS, POST_FIELDS, REQUEST_FIELDS, FieldSpec, Kind, Limits
 from model.scoring import prepare
+from model.validation import FastDecoder, NotFast, make_request_schemas
 
 LIMITS = Limits(posts=5, batch=5, text_length=30, string_length=12, list_length=3)
 SCHEMA = make_request_schemas(LIMITS)[1]()
-FAST = FastPath(LIMITS)
+FAST = FastDecoder(LIMITS)
 NOW = 1_700_000_000.0
 
 anything = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**64), st.floats(allow_nan=False), st.text(max_size=15),
                      st.lists(st.text(max_size=4), max_size=4), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
-stamps = st.one_of(st.sampled_from(["2020-01-01T00:00:00Z", "2019-05-05T10:00:00+03:00", "2005-01-01T00:00:00Z",
-                                    "2100-01-01T00:00:00Z", "not a time", "2020-13-01T00:00:00Z", "2020-01-01"]), anything)
+stamps = st.one_of(st.sampled_from([
+    "2020-01-01T00:00:00Z", "2019-05-05T10:00:00+03:00", "2019-05-05 10:00:00.123456789-02:30", "2005-01-01T00:00:00Z",
+    "2100-01-01T00:00:00Z", "not a time", "2020-13-01T00:00:00Z", "2020-01-01", "20200101T000000Z",
+    "2020-W01-1T00:00:00Z", "2020-01-01T00:00:00", " 2020-01-01T00:00:00Z", "2020-01-01T00:00:00z",
+    "2020-01-01T00:00:00Z\n2020-01-01T00:00:00Z"]), anything)
 strings = st.one_of(st.text(max_size=14), anything)
 counts = st.one_of(st.integers(-2, 2**63 + 2), anything)
 flags = st.one_of(st.booleans(), anything)
 lists = st.one_of(st.lists(st.text(max_size=14), max_size=4), anything)
+refs = st.one_of(st.fixed_dictionaries({}, optional={"id": strings, "author": strings, "x": strings}), anything)
+BY_KIND = {Kind.ID: strings, Kind.STRING: strings, Kind.LANG: strings, Kind.COUNT: counts, Kind.FLAG: flags,
+           Kind.TIMESTAMP: stamps, Kind.STRINGS: lists, Kind.REF: refs}
+# A valid value of each kind (every declared field is present in the valid body, so each can be mutated).
+GOOD = {Kind.ID: "a1", Kind.STRING: "abc", Kind.LANG: "en", Kind.COUNT: 3, Kind.FLAG: True,
+        Kind.TIMESTAMP: "2020-01-01T00:00:00Z", Kind.STRINGS: ["a"], Kind.REF: {"id": "9", "author": "x"}}
 
 
-VALID = {"account": {"id": "a1", "platform": "x", "screen_name": "abc", "description": "hi", "lang": "en",
-                     "created_at": "2015-01-01T00:00:00Z", "followers_count": 3, "verified": False},
-         "posts": [{"created_at": "2020-01-01T00:00:00Z", "text": "t", "source": "web", "is_retweet": True,
-                    "hashtags": ["a"], "like_count": 2}],
-         "observed_at": "2020-01-02T00:00:00Z"}
-PATHS = [("account", k) for k in VALID["account"]] + [("posts", 0, k) for k in VALID["posts"][0]] + [("observed_at",)]
+def _valid(specs: tuple[FieldSpec, ...]) -> dict[str, Any]:
+    return {spec.name: GOOD[spec.kind] for spec in specs}
+
+
+VALID = {"account": {**_valid(ACCOUNT_FIELDS), "created_at": "2015-01-01T00:00:00Z"}, "posts": [_valid(POST_FIELDS)],
+         **_valid(REQUEST_FIELDS), "observed_at": "2020-01-02T00:00:00Z"}
+FIELDS = ([(("account", s.name), s) for s in ACCOUNT_FIELDS] + [(("posts", 0, s.name), s) for s in POST_FIELDS]
+          + [((s.name,), s) for s in REQUEST_FIELDS])
+PATHS = [path for path, _ in FIELDS]
+KIND_OF = dict(FIELDS)
 values = st.one_of(anything, stamps, strings, counts, lists)
+
+
+def test_mutations_cover_every_declared_field() -> None:
+    assert len(PATHS) == len(ACCOUNT_FIELDS) + len(POST_FIELDS) + len(REQUEST_FIELDS)
+    # The starting body is valid on both roads, so every mutation is one step from valid.
+    assert FAST.convert(VALID, NOW) == prepare(SCHEMA.load(VALID), now=NOW)
 
 
 @st.composite
@@ -54,12 +73,14 @@ def bodies(draw: Any) -> Any:
             continue  # An earlier mutation replaced the container.
         if draw(st.booleans()) and path[-1] in target:
             del target[path[-1]]
+        elif path in KIND_OF and draw(st.booleans()):
+            target[path[-1]] = draw(BY_KIND[KIND_OF[path].kind])
         else:
             target[path[-1]] = draw(values)
     return body
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(body=bodies())
 def test_fastpath_accepts_only_what_schema_accepts(body: Any) -> None:
     encoded = json.dumps(body).encode()

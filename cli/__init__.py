@@ -1,4 +1,4 @@
-"""The ``botlens`` command: ``serve``, ``score`` (files, offline) and ``train``.
+"""The ``botlens`` command: ``serve``, ``score`` (files, offline), ``keys`` and ``train``.
 
 ``botlens score accounts.jsonl -o scores.jsonl`` reads one request per line (or Parquet rows with
 ``account``/``posts``/``observed_at`` columns), scores them in chunks through the same validation
@@ -18,11 +18,12 @@ from typing import Any, Iterator, Sequence
 
 import orjson
 
-from api.fastpath import FastPath
-from api.pipeline import score_slots
-from api.schemas import Limits, make_request_schemas
+from api.errors import problem, problem_for_exception
+from cli import keys
+from model.pipeline import score_slots
 from model.platforms import FORMATS
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
+from model.validation import Validator
 
 CHUNK = 256
 
@@ -35,7 +36,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
             try:
                 yield number, orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield number, _Malformed(str(exc))
+                yield number, _Malformed(f"The record is not valid JSON (it breaks off at character {exc.pos + 1}).")
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Any]]:
@@ -105,8 +106,7 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
     from tqdm import tqdm
 
     scorer = Scorer.load(artifact, card)
-    schema = make_request_schemas(Limits())[1]()
-    fast = FastPath(Limits())
+    validator = Validator.build()
     reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
     writer = _Writer(output)
     scored = failed = 0
@@ -117,21 +117,20 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
         def flush() -> None:
             nonlocal scored, failed
             good = [(n, raw) for n, raw in chunk if not isinstance(raw, _Malformed)]
-            for n, raw in chunk:
-                if isinstance(raw, _Malformed):
-                    error_file.write(orjson.dumps({"line": n, "problem": {
-                        "type": "urn:botlens:problem:malformed-json", "title": "Malformed JSON", "status": 400,
-                        "detail": raw.message}}) + b"\n")
-                    failed += 1
-            slots = score_slots(scorer, schema, fmt, [raw for _, raw in good], time.time(), top_k=5, fast=fast)
+            refused = [(n, problem(400, "malformed-json", "Malformed JSON", raw.message))
+                       for n, raw in chunk if isinstance(raw, _Malformed)]
+            slots = score_slots(scorer, validator, fmt, [raw for _, raw in good], time.time(), top_k=5,
+                                problem=lambda exc, _index: problem_for_exception(exc))
             results = []
             for (n, _), slot in zip(good, slots):
                 if "scores" in slot:
                     results.append(slot)
                 else:
-                    slot["detail"] = slot["detail"].split(": ", 1)[-1]
-                    error_file.write(orjson.dumps({"line": n, "problem": slot}) + b"\n")
-                    failed += 1
+                    refused.append((n, slot))
+            # In line order, whichever way each record failed.
+            for n, body in sorted(refused, key=lambda pair: pair[0]):
+                error_file.write(orjson.dumps({"line": n, "problem": body}) + b"\n")
+            failed += len(refused)
             writer.write(results)
             scored += len(results)
             bar.update(len(chunk))
@@ -143,6 +142,8 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
                 flush()
         flush()
     writer.close()
+    if not failed:
+        errors.unlink()  # No failures: no errors file to point at (nor a stale one from an earlier run).
     return scored, failed
 
 
@@ -162,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     score.add_argument("--card", type=Path, default=DEFAULT_CARD)
     train = sub.add_parser("train", help="train on the shared data (python -m model.train)")
     train.add_argument("args", nargs=argparse.REMAINDER)
+    keys.add_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -176,10 +178,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from model.train import main as train_main
 
         return train_main(args.args)
+    if args.command == "keys":
+        return keys.run(args)
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
     started = time.time()
     scored, failed = score_file(args.input, args.output, errors, args.format, args.model, args.card)
-    print(f"scored {scored}, failed {failed} (see {errors}), in {time.time() - started:.1f}s", file=sys.stderr)
+    pointer = f" (see {errors})" if failed else ""
+    print(f"scored {scored}, failed {failed}{pointer}, in {time.time() - started:.1f}s", file=sys.stderr)
     return 0 if scored or not failed else 1
 
 

@@ -1,0 +1,221 @@
+"""The native request, declared once: every field's name, kind, limit, default and description.
+
+The marshmallow schemas and msgspec decoders (``model.validation``), the records and timeline columns
+(``model.records``), the limits (:class:`Limits`, and through it the service's ``MAX_*`` settings)
+and the OpenAPI document are derived from these declarations; tests check each copy field by field.
+Adding a request field is one :class:`FieldSpec` here plus the code that uses it.
+
+Timestamps are RFC 3339 date-times with an offset (``2020-01-02T03:04:05Z``, ``...+03:00``, an
+optional fraction, ``T`` or a space between date and time); dates alone, week dates, basic forms and
+naive times are refused. Accepted times lie between :data:`MIN_TIMESTAMP` and one day
+(:data:`SKEW_SECONDS`) after the server clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime
+from enum import Enum
+from typing import Any, Mapping
+
+from model.errors import InvalidRecordError
+
+INT64_MAX = 2**63 - 1
+# Nothing any supported platform published predates 2006 (Twitter's launch year).
+MIN_TIMESTAMP = 1136073600.0  # 2006-01-01T00:00:00Z
+# Clock skew tolerated for a timestamp after the server clock.
+SKEW_SECONDS = 86400.0
+LANG_LENGTH = 35
+PLATFORM_LENGTH = 64
+# The RFC 3339 date-time production (section 5.6) with upper-case T and Z, or a space (section 5.6, note).
+RFC3339 = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})"
+_RFC3339 = re.compile(RFC3339)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Input limits; each is a service setting ``MAX_<NAME>`` and enforced with a 4xx naming the field."""
+
+    posts: int = 1000
+    batch: int = 1000
+    text_length: int = 10_000
+    string_length: int = 1_000
+    list_length: int = 200
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
+        """The limits from ``MAX_<NAME>`` keys (a Flask config, say); absent keys keep their defaults."""
+        return cls(**{f.name: int(settings[setting_name(f.name)]) for f in fields(cls)
+                      if setting_name(f.name) in settings})
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def setting_name(limit: str) -> str:
+    """The service setting that holds a limit, e.g. ``posts`` -> ``MAX_POSTS``."""
+    return f"MAX_{limit.upper()}"
+
+
+LIMIT_DESCRIPTIONS = {
+    "posts": "Posts per account.",
+    "batch": "Accounts per batch request.",
+    "text_length": "Characters in a post text or a profile bio.",
+    "string_length": "Characters in any other string (ids, names, clients, list items).",
+    "list_length": "Items in one post's hashtags, mentions or urls.",
+}
+
+
+class Kind(Enum):
+    """What a field holds; each kind maps to one marshmallow field, one msgspec type and one record type."""
+
+    ID = "id"  # non-empty string up to the field's limit
+    STRING = "string"  # string up to the field's limit
+    LANG = "lang"  # language tag up to LANG_LENGTH characters, normalised to ISO 639-1
+    COUNT = "count"  # integer 0..INT64_MAX
+    FLAG = "flag"  # JSON true or false
+    TIMESTAMP = "timestamp"  # RFC 3339 text, held as UTC epoch seconds
+    STRINGS = "strings"  # list of strings (each up to string_length), up to the field's limit items
+    REF = "ref"  # {"id": string, "author": string}, each optional but at least one present
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One request field.
+
+    Attributes:
+        name: JSON name, also the record attribute and timeline column.
+        kind: What it holds.
+        description: One line for the spec and the docs.
+        limit: The :class:`Limits` attribute bounding it (length or items), if any.
+        required: Absent is an error.
+        default: The value when absent (``None`` = not known).
+        nullable: ``null`` is accepted (and means not known).
+    """
+
+    name: str
+    kind: Kind
+    description: str
+    limit: str | None = None
+    required: bool = False
+    default: Any = None
+    nullable: bool = True
+
+    def max_length(self, limits: Limits) -> int | None:
+        """The bound on this field's length (characters, or items for a list) under ``limits``."""
+        if self.kind is Kind.LANG:
+            return LANG_LENGTH
+        if self.name == "platform":
+            return PLATFORM_LENGTH
+        return None if self.limit is None else int(getattr(limits, self.limit))
+
+
+def _string(name: str, description: str, limit: str = "string_length") -> FieldSpec:
+    return FieldSpec(name, Kind.STRING, description, limit)
+
+
+def _count(name: str, description: str) -> FieldSpec:
+    return FieldSpec(name, Kind.COUNT, description)
+
+
+def _flag(name: str, description: str, default: bool | None = None) -> FieldSpec:
+    return FieldSpec(name, Kind.FLAG, description, default=default)
+
+
+ACCOUNT_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("id", Kind.ID, "Platform account id.", "string_length", required=True, nullable=False),
+    FieldSpec("platform", Kind.ID, "Platform name, default twitter.", default="twitter", nullable=False),
+    _string("screen_name", "Handle without @."),
+    _string("name", "Display name."),
+    _string("description", "Profile bio.", "text_length"),
+    _string("location", "Free-text location."),
+    _string("url", "Profile link."),
+    FieldSpec("lang", Kind.LANG, "Short language code (en, en-gb, in ...)."),
+    FieldSpec("created_at", Kind.TIMESTAMP, "Account creation time, RFC 3339."),
+    _count("followers_count", "Followers."),
+    _count("friends_count", "Accounts followed."),
+    _count("statuses_count", "Lifetime posts."),
+    _count("favourites_count", "Likes given."),
+    _count("listed_count", "Lists the account is on."),
+    _flag("verified", "Verified by the platform."),
+    _flag("default_profile", "Profile theme never changed."),
+    _flag("default_profile_image", "Profile picture never set."),
+    _flag("protected", "Posts visible to approved followers only."),
+)
+
+POST_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("created_at", Kind.TIMESTAMP, "Post time, RFC 3339.", required=True, nullable=False),
+    _string("id", "Post id."),
+    _string("text", "Post text.", "text_length"),
+    _string("source", "Posting client, e.g. Twitter Web App."),
+    FieldSpec("lang", Kind.LANG, "Short language code."),
+    _flag("is_retweet", "A repost of another post.", default=False),
+    _flag("is_reply", "A reply to another post.", default=False),
+    _flag("is_quote", "Quotes another post.", default=False),
+    FieldSpec("hashtags", Kind.STRINGS, "Hashtags without #.", "list_length"),
+    FieldSpec("mentions", Kind.STRINGS, "Mentioned handles.", "list_length"),
+    FieldSpec("urls", Kind.STRINGS, "Linked URLs (expanded where known).", "list_length"),
+    _count("retweet_count", "Reposts received."),
+    _count("like_count", "Likes received."),
+    _count("reply_count", "Replies received."),
+)
+
+# The request envelope: the account, its posts (0..Limits.posts, any order), the snapshot time.
+REQUEST_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("observed_at", Kind.TIMESTAMP, "Snapshot time; default the newest post's time, else now."),
+)
+POSTS_DESCRIPTION = "0..{limit} posts, any order."
+
+ACCOUNT_NAMES = tuple(f.name for f in ACCOUNT_FIELDS)
+POST_NAMES = tuple(f.name for f in POST_FIELDS)
+
+
+def rfc3339_epoch(value: str) -> float:
+    """UTC epoch seconds of an RFC 3339 date-time text (offsets normalised; no range check).
+
+    Raises:
+        InvalidRecordError: the text is not an RFC 3339 date-time.
+    """
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise InvalidRecordError(FORM_MESSAGE)
+    try:
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError as exc:  # well formed but impossible, e.g. month 13
+        raise InvalidRecordError(FORM_MESSAGE) from exc
+
+
+def all_rfc3339(texts: list[str]) -> bool:
+    """Whether every text is an RFC 3339 date-time in form (one regex pass over all of them)."""
+    if not texts:
+        return True
+    joined = "\n".join(texts)
+    # A text holding a newline could pass only as two stamps: the count of separators rules that out.
+    return joined.count("\n") == len(texts) - 1 and _STAMPS.fullmatch(joined) is not None
+
+
+_STAMPS = re.compile(f"(?:{RFC3339}\n)*{RFC3339}")
+
+
+def in_time_range(epoch: float, now: float) -> bool:
+    """Whether a timestamp lies between 2006-01-01 and one day after ``now`` (the server clock)."""
+    return MIN_TIMESTAMP <= epoch <= now + SKEW_SECONDS
+
+
+def check_timestamp(value: Any, now: float, field: str) -> float:
+    """A client's timestamp text as epoch seconds, checked for form and range.
+
+    Raises:
+        InvalidRecordError: not RFC 3339, or outside 2006-01-01 .. now + 1 day (names ``field``).
+    """
+    try:
+        epoch = rfc3339_epoch(value)
+    except InvalidRecordError as exc:
+        raise InvalidRecordError(str(exc), field=field) from exc
+    if not in_time_range(epoch, now):
+        raise InvalidRecordError(TIME_RANGE_MESSAGE, field=field)
+    return epoch
+
+
+FORM_MESSAGE = "Not an RFC 3339 date-time with an offset, e.g. 2020-01-02T03:04:05Z."
+TIME_RANGE_MESSAGE = "Timestamp must be between 2006-01-01 and one day after the server's clock."

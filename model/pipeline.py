@@ -1,0 +1,56 @@
+"""The one path from request bodies to result slots, shared by the HTTP views, the CLI and Spark."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from model.errors import BotlensError
+from model.records import format_timestamp
+from model.scoring import Scorer, ScoringInput
+from model.validation import Validator
+
+# Accounts validated and scored together in a batch: enough rows to amortise the model calls.
+SCORE_CHUNK = 32
+# Maps a refused item's error to the object in its slot (the HTTP layer's problem details).
+Problem = Callable[[BotlensError, int], dict[str, Any]]
+
+
+def result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any]) -> dict[str, Any]:
+    """The response object of one scored account."""
+    return {
+        "account_id": item.account.id,
+        "platform": item.account.platform,
+        "model_version": scorer.version,
+        "observed_at": format_timestamp(item.as_of),
+        **scored,
+    }
+
+
+def score_slots(scorer: Scorer, validator: Validator, fmt: str, raws: Sequence[Any], now: float, top_k: int,
+                problem: Problem, on_scored: Callable[[list[dict[str, Any]]], None] | None = None,
+                ) -> list[dict[str, Any]]:
+    """Scores bodies (parsed or undecoded JSON) in input order.
+
+    Args:
+        problem: Builds the slot of an item that failed validation from its error and 0-based index.
+
+    Returns:
+        One slot per body: its result, or ``problem(error, index)``.
+    """
+    slots: list[Any] = [None] * len(raws)
+    # A chunk at a time: the decoded timelines of one chunk are dropped before the next is decoded, so
+    # the live set (and the garbage collector's work) stays small however large the batch.
+    for start in range(0, len(raws), SCORE_CHUNK):
+        valid: list[tuple[int, ScoringInput]] = []
+        for index in range(start, min(start + SCORE_CHUNK, len(raws))):
+            try:
+                valid.append((index, validator.request(fmt, raws[index], now)))
+            except BotlensError as exc:
+                slots[index] = problem(exc, index)
+        scored = scorer.score([item for _, item in valid], top_k=top_k)
+        if on_scored:
+            on_scored(scored)
+        for (index, item), s in zip(valid, scored):
+            slots[index] = result(scorer, item, s)
+    return slots
