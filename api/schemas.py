@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from model.contract import Limits
+from model.heads import HEADS, LABELS
 from model.platforms import FORMATS
-from model.validation import AccountSlot, make_request_schemas
+from model.validation import make_request_schemas
 
 class _Payload(Schema):
     """A platform's own API payload: only the named parts are read, everything else is ignored."""
@@ -77,14 +77,11 @@ class HeadExplanationSchema(Schema):
     top_features = fields.List(fields.Nested(FeatureExplanationSchema), required=True)
 
 
-def _per_class(field_factory: Any) -> dict[str, fields.Field]:
-    return {name: field_factory() for name in ("bot", "troll", "hijacked")}
-
-
-ScoresSchema = Schema.from_dict(
-    _per_class(lambda: fields.Float(required=True, validate=validate.Range(0, 1))), name="Scores")
-ExplanationsSchema = Schema.from_dict(
-    _per_class(lambda: fields.Nested(HeadExplanationSchema, required=True)), name="Explanations")
+ScoresSchema = Schema.from_dict({h.name: fields.Float(required=True, validate=validate.Range(0, 1),
+                                                     metadata={"description": h.description}) for h in HEADS},
+                                name="Scores")
+ExplanationsSchema = Schema.from_dict({h.name: fields.Nested(HeadExplanationSchema, required=True) for h in HEADS},
+                                      name="Explanations")
 
 
 class ScoreResponseSchema(Schema):
@@ -96,7 +93,7 @@ class ScoreResponseSchema(Schema):
     observed_at = fields.String(required=True, metadata={"description": "Snapshot time used, RFC 3339 UTC."})
     n_posts = fields.Integer(required=True)
     scores = fields.Nested(ScoresSchema, required=True, metadata={"description": "Calibrated probabilities; not exclusive."})
-    label = fields.String(required=True, validate=validate.OneOf(["bot", "troll", "hijacked", "human"]))
+    label = fields.String(required=True, validate=validate.OneOf(LABELS))
     explanations = fields.Nested(ExplanationsSchema, required=True)
     warnings = fields.List(fields.String(), required=True)
 

@@ -9,6 +9,7 @@ from flask_smorest import Api
 from marshmallow import fields
 
 from api import schemas
+from model.validation import AccountSlot
 
 
 def register_fields(api: Api) -> None:
@@ -18,7 +19,7 @@ def register_fields(api: Api) -> None:
         if isinstance(field, schemas.BatchSlot):
             return {"oneOf": [converter.resolve_nested_schema(schemas.ScoreResponseSchema),
                               converter.resolve_nested_schema(schemas.ProblemSchema)]}
-        if isinstance(field, schemas.AccountSlot):
+        if isinstance(field, AccountSlot):
             return {"anyOf": request_bodies(converter)}
         return {}
 

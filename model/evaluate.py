@@ -18,9 +18,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from model import datasets, metrics, train
-from model.datasets import TROLL
+from model.heads import BY_NAME, LABELS
 from model.examples import Example
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, HUMAN_LABEL, Scorer, decide_label
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, decide_label
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # IRA categories too small to test on their own are left in training.
@@ -69,24 +69,26 @@ def leave_one_out(examples: Sequence[Example], X: np.ndarray, card: dict[str, An
         ex_tr = [examples[i] for i in tr]
         matched = train.training_matrix(head, ex_tr, y[tr], X[tr], np.random.default_rng(train.SEED), 2)
         held_out: list[tuple[str, np.ndarray, np.ndarray]] = []
+        pooled = BY_NAME[head].positives_pooled
         for name in sorted(set(dataset[mask])):
             in_ds = dataset == name
-            if head == "troll" and name == "ira":
-                continue
-            if head == "troll":
+            if pooled and y[mask & in_ds].min() == 1:
+                continue  # a source of positives only: its categories are left out below instead
+            if pooled:
                 test = np.flatnonzero(mask & (in_ds | ((y == 1) & (split == "test"))))
             else:
                 test = np.flatnonzero(mask & in_ds)
             if 0 < y[test].sum() < len(test):
                 held_out.append((f"dataset {name}", in_ds, test))
-        if head == "troll":
-            groups = Counter(e.group for e in examples if e.label == TROLL and e.variant == "full")
+        if pooled:
+            positive = y.astype(bool)
+            groups = Counter(e.group for e, p in zip(examples, positive) if p and e.variant == "full")
             for group, count in sorted(groups.items()):
                 if count < MIN_GROUP:
                     continue
-                in_group = np.array([e.label == TROLL and e.group == group for e in examples])
+                in_group = np.array([p and e.group == group for e, p in zip(examples, positive)])
                 test = np.flatnonzero(mask & (in_group | ((y == 0) & (split == "test"))))
-                held_out.append((f"IRA category {group}", in_group, test))
+                held_out.append((f"category {group}", in_group, test))
         for name, excluded, test in held_out:
             result = _leave_out(head, examples, X, matched, tr, ca, test, excluded, card_head)
             rows.append({"head": head, "left_out": name, **result})
@@ -153,7 +155,7 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
     for row in evaluation["leave_one_out"]:
         lines.append(f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | "
                      f"{_fmt(row['pr_auc'])} | {_fmt(row['recall_at_1pct_fpr'])} | {_fmt(row['ece'])} |")
-    labels = ["bot", "troll", "hijacked", HUMAN_LABEL]
+    labels = list(LABELS)
     lines += ["", "## Confusion between heads (test split, as supplied; rows = truth, columns = label given)", "",
               "| truth | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
     for truth, counts in evaluation["confusion"].items():

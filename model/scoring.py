@@ -15,6 +15,7 @@ import numpy as np
 from model import explanations
 from model.errors import ArtifactError, InvalidRecordError
 from model.features import FEATURE_NAMES, MISSING, extract_features
+from model.heads import HUMAN_LABEL
 from model.records import (
     Account,
     Timeline,
@@ -29,7 +30,6 @@ log = logging.getLogger(__name__)
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 DEFAULT_ARTIFACT = ARTIFACT_DIR / "botlens-model.joblib"
 DEFAULT_CARD = ARTIFACT_DIR / "model_card.json"
-HUMAN_LABEL = "human"
 # One thread per prediction: each gunicorn worker is one process per core, and OpenMP threads on top
 # oversubscribe the cores (measured: several times slower per row inside a worker).
 PREDICT_THREADS = 1

@@ -30,13 +30,14 @@ from typing import Any, Iterator
 
 from model.contract import DEFAULT_LIMITS, Limits
 from model.errors import BotlensError, RequestValidationError
+from model.heads import HEAD_NAMES
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
 from model.validation import Validator
 
-OUTPUT_SCHEMA = (
-    "account_id string, model_version string, score_bot double, score_troll double, score_hijacked double, "
-    "label string, top_reasons array<string>, explanations string, warnings array<string>, error string"
-)
+OUTPUT_SCHEMA = ", ".join([
+    "account_id string", "model_version string", *[f"score_{name} double" for name in HEAD_NAMES],
+    "label string", "top_reasons array<string>", "explanations string", "warnings array<string>", "error string",
+])
 
 
 @functools.lru_cache(maxsize=4)

@@ -20,13 +20,13 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from model import datasets, metrics
-from model.datasets import BOT, HUMAN, TROLL
+from model.datasets import HUMAN
 from model.examples import Example, base_examples, feature_matrix, hijack_examples, missingness_matched, variants
 from model.features import FEATURE_NAMES, FEATURES, MISSING
+from model.heads import BY_NAME, HEAD_NAMES
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, sha256_file
 
 SEED = 20261122
-HEADS = ("bot", "troll", "hijacked")
 TARGET_FPR = 0.01
 MODEL_VERSION = "1.1.0"
 # Calibrated probabilities stay inside this range: a finite calibration set never warrants certainty.
@@ -44,61 +44,19 @@ CV_TOLERANCE = 0.001
 Log = Callable[[str], None]
 
 
-def excluded_features(head: str) -> dict[str, str]:
-    """Features a head may not use, with the confound that rules each out.
-
-    The troll data (IRA) has minute timestamps, no posting client and no profile flags, and post
-    languages that most human data lacks: features built on those would learn which dump an
-    account came from, not how it behaves.
-    """
-    out: dict[str, str] = {}
-    if head in ("troll", "hijacked"):
-        for spec in FEATURES:
-            if spec.sub_minute:
-                out[spec.name] = "needs second-resolution timestamps; IRA data is rounded to minutes"
-    if head == "troll":
-        for spec in FEATURES:
-            if spec.group == "profile":
-                # Leave-one-dataset-out: ROC AUC on an unseen human sample 0.51 with profile features,
-                # 0.985 without (docs/model.md).
-                out[spec.name] = ("profiles differ by era and collection between the troll snapshot and each "
-                                  "human sample; with them the head learns the sample, not the behaviour")
-            if spec.needs == "posts.source":
-                out[spec.name] = "no troll data has a posting client"
-            if spec.needs == "posts.lang":
-                out[spec.name] = "post language is given for trolls but missing for most human data"
-    if head == "bot":
-        for name in ("statuses_count", "statuses_per_day", "max_posts_per_day", "max_posts_per_hour"):
-            # Leave-one-dataset-out ROC AUC 0.91/0.95/0.86 with them, 0.96/0.98/0.87 without.
-            out[name] = "depends on how each dump was collected (era, 1-in-50 sampling, one status per account)"
-    return out
+def excluded_features(name: str) -> dict[str, str]:
+    """Features a head may not use, with the confound that rules each out (``model.heads``)."""
+    return BY_NAME[name].excluded()
 
 
-def head_features(head: str) -> list[str]:
+def head_features(name: str) -> list[str]:
     """Feature names a head uses, in canonical order."""
-    excluded = excluded_features(head)
-    return [name for name in FEATURE_NAMES if name not in excluded]
+    return BY_NAME[name].features(FEATURE_NAMES)
 
 
-def head_rows(head: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
-    """Which examples a head trains and is evaluated on, and its binary target.
-
-    The bot head sees only datasets that hold bots (bots against their own dataset's humans), so
-    human-only samples cannot teach it which dump is bot-free.
-    """
-    if head == "bot":
-        bot_datasets = {e.dataset for e in examples if e.label == BOT}
-        mask = np.array([e.dataset in bot_datasets and not e.hijacked and e.label in (BOT, HUMAN) for e in examples])
-        y = np.array([e.label == BOT for e in examples])
-    elif head == "troll":
-        mask = np.array([not e.hijacked for e in examples])
-        y = np.array([e.label == TROLL for e in examples])
-    elif head == "hijacked":
-        mask = np.ones(len(examples), dtype=bool)
-        y = np.array([e.hijacked for e in examples])
-    else:
-        raise ValueError(f"unknown head {head}")
-    return mask, y.astype(int)
+def head_rows(name: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """Which examples a head trains and is evaluated on, and its binary target (``model.heads``)."""
+    return BY_NAME[name].labels(examples)
 
 
 def balanced_weights(examples: Sequence[Example], y: np.ndarray) -> np.ndarray:
@@ -131,14 +89,13 @@ def reference_percentiles(X: np.ndarray, examples: Sequence[Example]) -> dict[st
     return out
 
 
-def training_matrix(head: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
+def training_matrix(name: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
                     n_jobs: int) -> np.ndarray:
     """Train-side features of a head, missingness-matched between its classes where dumps differ."""
-    if head == "bot":
-        return missingness_matched(examples, y, X, rng, within_dataset=True, n_jobs=n_jobs)
-    if head == "troll":
-        return missingness_matched(examples, y, X, rng, within_dataset=False, n_jobs=n_jobs)
-    return X
+    matching = BY_NAME[name].matching
+    if matching is None:
+        return X
+    return missingness_matched(examples, y, X, rng, within_dataset=matching == "within_dataset", n_jobs=n_jobs)
 
 
 def select_params(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[str], n_jobs: int,
@@ -219,8 +176,8 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
                            "all_variants": metrics.summary(y, probs), "per_dataset": {}}
     for name in sorted({e.dataset for e in examples}):
         in_ds = np.array([e.dataset == name for e in examples]) & full
-        # IRA holds trolls only: compare every test troll with this dataset's non-trolls.
-        sel = in_ds | (full & (y == 1)) if head == "troll" else in_ds
+        # A head whose positives come from one source: compare all test positives with this dataset's negatives.
+        sel = in_ds | (full & (y == 1)) if BY_NAME[head].positives_pooled else in_ds
         if 0 < y[sel].sum() < sel.sum():
             out["per_dataset"][name] = metrics.summary(y[sel], probs[sel])
     return out
@@ -236,7 +193,7 @@ def fit_heads(examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune:
     rng = np.random.default_rng(SEED)
     split = np.array([e.split for e in examples])
     heads, card_heads = [], []
-    for head in HEADS:
+    for head in HEAD_NAMES:
         mask, y = head_rows(head, examples)
         log(f"[{head}] training on {int((mask & (split == 'train')).sum())} examples")
         fitted = fit_head(head, examples, X, np.flatnonzero(mask & (split == "train")),
