@@ -26,6 +26,11 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("BOTLENS_LOG_LEVEL", "info").lower()
 
+# Files every worker of this instance shares (the quota counters): one fresh folder per start, set
+# before the workers build their apps.
+if not os.environ.get("BOTLENS_STATE_DIR"):
+    os.environ["BOTLENS_STATE_DIR"] = tempfile.mkdtemp(prefix="botlens-state-")
+
 # Prometheus multiprocess mode: every worker writes its metrics into this folder and /metrics sums them.
 # It must be set before the workers import prometheus_client, hence here, and start empty.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

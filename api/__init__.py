@@ -57,7 +57,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Args:
         overrides: Config keys that win over ``Config`` and ``BOTLENS_*`` environment variables.
     """
-    app = Flask(__name__)
+    # No static files are served, so no /static route exists to be protected or forgotten.
+    app = Flask(__name__, static_folder=None)
     app.config.from_object(Config)
     app.config.from_prefixed_env(ENV_PREFIX)
     if overrides:

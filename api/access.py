@@ -1,19 +1,39 @@
-"""Who may call the scoring routes and how much: API keys, per-key quotas (flask-limiter) and CORS."""
+"""Who may call which route and how much: API keys, per-key quotas (flask-limiter) and CORS.
+
+Access fails closed: when keys are on, every route needs one unless its view is declared
+:func:`public` (health, metrics, the spec), and every route that needs a key counts against quotas.
+A test walks ``app.url_map`` so that a new route cannot slip through.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 
-from api.auth import KeyStore, presented_key
+from api import quotas
+from api.auth import KeyStore, QuotaNeverFits, presented_key
+from model.errors import BotlensError
 
-# Endpoints that need a key (when auth is on) and count against quotas; health, metrics and the
-# spec stay open so probes and tooling work without credentials.
-PROTECTED = ("v1.ScoreView", "v1.BatchScoreView", "v1.ModelView")
 BATCH = "v1.BatchScoreView"
+V = TypeVar("V")
+
+
+def public(view: V) -> V:
+    """Declares a view (a MethodView class) open to everyone: no key, no quota."""
+    view.botlens_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    """Whether the endpoint's view was declared public (unknown endpoints are 404s and need nothing)."""
+    if endpoint is None:
+        return True
+    view = app.view_functions.get(endpoint)
+    return bool(getattr(getattr(view, "view_class", view), "botlens_public", False))
 
 
 def _state() -> Any:
@@ -21,7 +41,7 @@ def _state() -> Any:
 
 
 def _authenticate() -> None:
-    if request.endpoint not in PROTECTED or not current_app.config["AUTH_ENABLED"] or request.method == "OPTIONS":
+    if not current_app.config["AUTH_ENABLED"] or request.method == "OPTIONS" or is_public(current_app, request.endpoint):
         return
     g.api_key = _state()["keys"].verify(presented_key(request.headers))
 
@@ -53,8 +73,34 @@ def _cost() -> int:
 
     try:
         return max(1, len(batch_items()))
-    except Exception:  # The view reports the body's problem; here it only costs one unit.
+    except BotlensError:  # The view reports the body's problem; here it only costs one unit.
         return 1
+
+
+def _refuse_what_never_fits() -> None:
+    """A batch larger than the whole quota per minute gets a 429 that says so, instead of waiting forever."""
+    if request.method == "OPTIONS" or is_public(current_app, request.endpoint) or _unlimited():
+        return
+    cost, quota = _cost(), _quota()
+    if cost > quota:
+        raise QuotaNeverFits(f"This request costs {cost} accounts, more than the whole quota of {quota} accounts "
+                             f"per minute: it can never fit. Send batches of at most {quota} accounts.")
+
+
+def _only_429_retries(response: Response) -> Response:
+    # flask-limiter puts Retry-After on every limited response; only a refusal should tell a client to wait.
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
+def storage_uri(config: Any) -> str:
+    """Where quota counters live: the configured URI, else a SQLite file shared by this instance's workers."""
+    uri = config.get("RATELIMIT_STORAGE_URI")
+    if uri:
+        return str(uri)
+    folder = config.get("STATE_DIR") or tempfile.mkdtemp(prefix="botlens-state-")
+    return quotas.uri_for(folder)
 
 
 def init_app(app: Flask) -> None:
@@ -68,13 +114,17 @@ def init_app(app: Flask) -> None:
     if app.config["AUTH_ENABLED"] or int(app.config["ANONYMOUS_QUOTA_PER_MINUTE"]) > 0:
         # Without keys and with an unlimited anonymous quota there is nothing to count, and the limiter's
         # hooks would cost every request about 0.2-0.5 ms (measured), so it is only set up when needed.
-        limiter = Limiter(key_func=rate_key, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        app.before_request(_refuse_what_never_fits)
+        # Registered before the limiter: after-request hooks run in reverse order, so this one runs after its.
+        app.after_request(_only_429_retries)
+        limiter = Limiter(key_func=rate_key, app=app, storage_uri=storage_uri(app.config),
                           strategy="moving-window", headers_enabled=True)
         app.extensions["botlens.access"]["limiter"] = limiter
-        # One shared bucket per key across the scoring routes (decorated limits are per route otherwise).
+        # One shared bucket per key across the protected routes (decorated limits are per route otherwise).
         quota = limiter.shared_limit(_limit_value, scope="scoring", cost=_cost, exempt_when=_unlimited)
-        for endpoint in PROTECTED:
-            app.view_functions[endpoint] = quota(app.view_functions[endpoint])
+        for rule in app.url_map.iter_rules():
+            if not is_public(app, rule.endpoint):
+                app.view_functions[rule.endpoint] = quota(app.view_functions[rule.endpoint])
     origins = list(app.config["CORS_ORIGINS"])
     if origins:
         CORS(app, resources={r"/v1/*": {"origins": origins}},

@@ -33,6 +33,10 @@ class KeyRevoked(Exception):
     """A correct key that has been revoked (403)."""
 
 
+class QuotaNeverFits(Exception):
+    """A request that costs more than the key's whole quota per minute: no wait would let it through (429)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     """One stored key: never the key itself, only its salted hash."""

@@ -37,10 +37,14 @@ class Config:
     API_KEYS_FILE: str | None = None
     API_KEYS: str | list | None = None
     # Quotas (accounts per minute; a batch counts each account). Keys carry their own quota; requests
-    # without a key (auth off) get this one, 0 = unlimited. Storage: memory:// per process, or
-    # redis://host:6379 to share quotas between workers and instances.
+    # without a key (auth off) get this one, 0 = unlimited. Storage: unset = a SQLite file in STATE_DIR
+    # that every worker of this instance shares (exact across workers); redis://host:6379 to share
+    # quotas between instances; memory:// counts per process (one worker only).
     ANONYMOUS_QUOTA_PER_MINUTE: int = 0
-    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_STORAGE_URI: str | None = None
+    # Folder for files the workers of one instance share (the quota file). gunicorn.conf.py makes a
+    # fresh one per start when unset; an app created outside gunicorn makes its own.
+    STATE_DIR: str | None = None
     # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
     CORS_ORIGINS: list[str] = []
     # Level of the JSON logs (request bodies are never logged).

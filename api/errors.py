@@ -9,7 +9,7 @@ import orjson
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
-from api.auth import AuthenticationRequired, KeyRevoked
+from api.auth import AuthenticationRequired, KeyRevoked, QuotaNeverFits
 from model.errors import (
     ArtifactError,
     BotlensError,
@@ -33,6 +33,7 @@ STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
     MalformedInputError: (400, "malformed-json", "Malformed JSON"),
     AuthenticationRequired: (401, "unauthorized", "Unauthorized"),
     KeyRevoked: (403, "forbidden", "Forbidden"),
+    QuotaNeverFits: (429, "too-many-requests", "Too Many Requests"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported Media Type"),
     RequestValidationError: (422, "validation-error", "Validation Error"),
     InvalidRecordError: (422, "validation-error", "Validation Error"),

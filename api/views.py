@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import observability, schemas
+from api.access import public
 from api.errors import PROBLEM_MIME, UnsupportedMediaType, item_problem
 from model import pipeline
 from model.errors import ModelNotLoadedError
@@ -142,6 +143,7 @@ class ModelView(MethodView):
 
 
 @blp.route("/health/live")
+@public
 class LiveView(MethodView):
     """Liveness."""
 
@@ -152,6 +154,7 @@ class LiveView(MethodView):
 
 
 @blp.route("/health/ready")
+@public
 class ReadyView(MethodView):
     """Readiness."""
 
@@ -166,6 +169,7 @@ class ReadyView(MethodView):
 
 
 @blp.route("/openapi.yaml")
+@public
 class OpenAPIView(MethodView):
     """The committed OpenAPI document."""
 
@@ -177,6 +181,7 @@ class OpenAPIView(MethodView):
 
 
 @blp.route("/metrics")
+@public
 class MetricsView(MethodView):
     """Prometheus metrics."""
 

@@ -11,8 +11,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from api.access import is_public
 from api.auth import KeyStore, mint, presented_key
-from tests import synthetic
+from tests import servers, synthetic
 
 
 def _body(n_posts: int = 5) -> dict[str, Any]:
@@ -150,3 +156,93 @@ def test_metrics_count_requests_and_scores(client: Any) -> None:
     assert 'botlens_requests_total{method="POST",route="/v1/score",status="200"}' in text
     assert 'botlens_requests_total{method="POST",route="/v1/score",status="400"}' in text
     assert "botlens_score_bucket" in text and 'botlens_model_info{version="test-0"} 1.0' in text
+
+
+def test_every_route_needs_a_key_unless_declared_public(keyed: tuple[Any, str, str]) -> None:
+    client, good, _ = keyed
+    app = client.application
+    rules = list(app.url_map.iter_rules())
+    public = {r.rule for r in rules if is_public(app, r.endpoint)}
+    assert public == {"/health/live", "/health/ready", "/metrics", "/openapi.yaml"}
+    for rule in rules:
+        method = sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        path = rule.rule.replace("<", "").replace(">", "")
+        anonymous = client.open(path, method=method, json={})
+        keyed_response = client.open(path, method=method, json={}, headers={"X-API-Key": good})
+        if rule.rule in public:
+            assert anonymous.status_code not in (401, 403), rule.rule
+        else:
+            assert anonymous.status_code == 401, f"{method} {rule.rule} answered {anonymous.status_code} without a key"
+            assert keyed_response.status_code != 401, rule.rule
+
+
+def test_new_route_is_protected_by_default(app_factory: Any, tmp_path: Any) -> None:
+    from flask import Blueprint
+
+    key, record = mint("x", 5)
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps([asdict(record)]))
+    app = app_factory(AUTH_ENABLED=True, API_KEYS_FILE=str(path))
+    extra = Blueprint("extra", __name__)
+    extra.add_url_rule("/v1/new", "new", lambda: {"ok": True})
+    # Registered after create_app: the check runs per request on the view's declaration, not on a list.
+    app.register_blueprint(extra)
+    client = app.test_client()
+    assert client.get("/v1/new").status_code == 401
+    assert client.get("/v1/new", headers={"X-API-Key": key}).status_code == 200
+
+
+def test_quota_batch_larger_than_whole_quota_never_fits(keyed: tuple[Any, str, str]) -> None:
+    client, good, _ = keyed
+    response = client.post("/v1/score/batch", json={"accounts": [_body()] * 6}, headers={"X-API-Key": good})
+    assert response.status_code == 429 and response.mimetype == "application/problem+json"
+    assert "never fit" in response.get_json()["detail"] and "at most 5" in response.get_json()["detail"]
+    assert "Retry-After" not in response.headers
+    # Nothing was counted: the whole quota is still there.
+    ok = client.post("/v1/score/batch", json={"accounts": [_body()] * 5}, headers={"X-API-Key": good})
+    assert ok.status_code == 200
+
+
+def test_quota_retry_after_only_on_429(keyed: tuple[Any, str, str]) -> None:
+    client, good, _ = keyed
+    response = client.post("/v1/score", json=_body(), headers={"X-API-Key": good})
+    assert response.status_code == 200 and "X-RateLimit-Remaining" in response.headers
+    assert "Retry-After" not in response.headers
+
+
+def _workers(master: int) -> list[int]:
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not servers.GUNICORN.exists() or not Path("/proc/self/task").is_dir(),
+                    reason="needs gunicorn and Linux /proc")
+def test_quota_exact_across_two_gunicorn_workers(small_model: Any, tmp_path: Any) -> None:
+    alternating, alternating_record = mint("alternating", 3)
+    burst, burst_record = mint("burst", 3)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps([asdict(alternating_record), asdict(burst_record)]))
+    env = {"BOTLENS_AUTH_ENABLED": "true", "BOTLENS_API_KEYS_FILE": str(keys)}
+    body = json.dumps(_body()).encode()
+    with servers.gunicorn(small_model, tmp_path, workers=2, env=env) as (base, server):
+        first, second = _workers(server.pid)
+        url = f"{base}/v1/score"
+        # Each worker in turn is the only one taking requests (the other is stopped), so the key's
+        # requests are split between them for certain: per-process counters would let 4 of 4 through.
+        served = []
+        for stopped in (first, second):
+            os.kill(stopped, signal.SIGSTOP)
+            try:
+                served += [servers.post(url, body, {"X-API-Key": alternating}) for _ in range(2)]
+            finally:
+                os.kill(stopped, signal.SIGCONT)
+        # And a concurrent burst from another key.
+        with ThreadPoolExecutor(10) as pool:
+            answers = list(pool.map(lambda _: servers.post(url, body, {"X-API-Key": burst}), range(10)))
+    assert [status for status, _, _ in served] == [200, 200, 200, 429]
+    assert [headers["X-RateLimit-Remaining"] for _, _, headers in served[:3]] == ["2", "1", "0"]
+    statuses = sorted(status for status, _, _ in answers)
+    assert statuses == [200] * 3 + [429] * 7, statuses
+    remaining = sorted(int(headers["X-RateLimit-Remaining"]) for status, _, headers in answers if status == 200)
+    assert remaining == [0, 1, 2]
+    assert all("Retry-After" in headers for status, _, headers in answers + served if status == 429)
+    assert all("Retry-After" not in headers for status, _, headers in answers + served if status == 200)

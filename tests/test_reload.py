@@ -6,40 +6,17 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import joblib
 import numpy as np
 import pytest
 
 from model.scoring import sha256_file
-from tests import synthetic
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, {}
-
+from tests import servers, synthetic
 
 def _second_version(small_model: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
     artifact = joblib.load(small_model[0])
@@ -52,37 +29,23 @@ def _second_version(small_model: tuple[Path, Path], folder: Path) -> tuple[Path,
     return path, card_path
 
 
-@pytest.mark.skipif(shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None, reason="gunicorn not installed")
+@pytest.mark.skipif(not servers.GUNICORN.exists(), reason="gunicorn not installed")
 def test_reload_under_load_loses_no_request(small_model: tuple[Path, Path], tmp_path: Path) -> None:
     live = tmp_path / "live"
     live.mkdir()
     model, card = live / "model.joblib", live / "card.json"
     shutil.copy(small_model[0], model)
     shutil.copy(small_model[1], card)
-    port = _free_port()
-    env = {**os.environ, "BOTLENS_MODEL_PATH": str(model), "BOTLENS_MODEL_CARD_PATH": str(card),
-           "BOTLENS_BIND": f"127.0.0.1:{port}", "BOTLENS_WORKERS": "2", "BOTLENS_LOG_LEVEL": "warning",
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    (tmp_path / "metrics").mkdir()
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "api:create_app()"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1/score"
     body = json.dumps(synthetic.human(1, np.random.default_rng(1), 50)).encode()
-    try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if _post(url, body)[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with servers.gunicorn((model, card), tmp_path) as (base, server):
+        url = f"{base}/v1/score"
         statuses: list[int] = []
         versions: list[str] = []
         stop = threading.Event()
 
         def load() -> None:
             while not stop.is_set():
-                status, result = _post(url, body)
+                status, result, _ = servers.post(url, body)
                 statuses.append(status)
                 versions.append(result.get("model_version", ""))
 
@@ -102,11 +65,8 @@ def test_reload_under_load_loses_no_request(small_model: tuple[Path, Path], tmp_
         for thread in threads:
             thread.join(timeout=15)
         # Multiprocess metrics: every worker's requests, the replaced ones' included, in one exposition.
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
             metrics = response.read().decode()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     assert len(statuses) > 20
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert "test-0" in versions and versions[-1] == "test-1"
