@@ -4,11 +4,12 @@ FROM python:3.11.9-slim-bookworm AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY api ./api
 COPY cli ./cli
 COPY model ./model
-RUN pip install .
+# The versions CI tested (constraints.txt), not whatever is newest on the day of the build.
+RUN pip install -c constraints.txt .
 
 # Runtime stage: the venv, the shipped model (inside the package) and the spec; no compilers.
 FROM python:3.11.9-slim-bookworm

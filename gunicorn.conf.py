@@ -37,14 +37,14 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="botlens-metrics-")
 
 
-def child_exit(server, worker):  # noqa: ANN001 - gunicorn hook signature
+def child_exit(server, worker):
     """Drops a dead worker's live gauges from the multiprocess metrics."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
-def post_worker_init(worker):  # noqa: ANN001 - gunicorn hook signature
+def post_worker_init(worker):
     """Moves what the worker loaded (modules, the model) out of the garbage collector's scans.
 
     Scoring allocates many short-lived objects; without this every full collection walks the model

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
@@ -43,7 +45,7 @@ class BotlensApi(Api):
 def load_scorer(model_path: str, card_path: str) -> tuple[Scorer | None, str | None]:
     """Loads the model once; a failure is logged and reported, never raised (readiness stays 503)."""
     try:
-        scorer = Scorer.load(model_path, card_path)
+        scorer = Scorer.load(Path(model_path), Path(card_path))
     except (BotlensError, OSError, ValueError, KeyError) as exc:
         log.error("model not loaded: %s", exc)
         return None, str(exc)

@@ -41,7 +41,11 @@ def _state() -> Any:
 
 
 def _authenticate() -> None:
-    if not current_app.config["AUTH_ENABLED"] or request.method == "OPTIONS" or is_public(current_app, request.endpoint):
+    if (
+        not current_app.config["AUTH_ENABLED"]
+        or request.method == "OPTIONS"
+        or is_public(current_app, request.endpoint)
+    ):
         return
     g.api_key = _state()["keys"].verify(presented_key(request.headers))
 
@@ -83,8 +87,10 @@ def _refuse_what_never_fits() -> None:
         return
     cost, quota = _cost(), _quota()
     if cost > quota:
-        raise QuotaNeverFits(f"This request costs {cost} accounts, more than the whole quota of {quota} accounts "
-                             f"per minute: it can never fit. Send batches of at most {quota} accounts.")
+        raise QuotaNeverFits(
+            f"This request costs {cost} accounts, more than the whole quota of {quota} accounts "
+            f"per minute: it can never fit. Send batches of at most {quota} accounts."
+        )
 
 
 def _only_429_retries(response: Response) -> Response:
@@ -117,17 +123,31 @@ def init_app(app: Flask) -> None:
         app.before_request(_refuse_what_never_fits)
         # Registered before the limiter: after-request hooks run in reverse order, so this one runs after its.
         app.after_request(_only_429_retries)
-        limiter = Limiter(key_func=rate_key, app=app, storage_uri=storage_uri(app.config),
-                          strategy="moving-window", headers_enabled=True)
+        limiter = Limiter(
+            key_func=rate_key,
+            app=app,
+            storage_uri=storage_uri(app.config),
+            strategy="moving-window",
+            headers_enabled=True,
+        )
         app.extensions["botlens.access"]["limiter"] = limiter
         # One shared bucket per key across the protected routes (decorated limits are per route otherwise).
         quota = limiter.shared_limit(_limit_value, scope="scoring", cost=_cost, exempt_when=_unlimited)
         for rule in app.url_map.iter_rules():
             if not is_public(app, rule.endpoint):
-                app.view_functions[rule.endpoint] = quota(app.view_functions[rule.endpoint])
+                app.view_functions[rule.endpoint] = quota(app.view_functions[rule.endpoint])  # type: ignore[assignment]
     origins = list(app.config["CORS_ORIGINS"])
     if origins:
-        CORS(app, resources={r"/v1/*": {"origins": origins}},
-             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
-             expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining",
-                             "X-RateLimit-Reset"], max_age=600)
+        CORS(
+            app,
+            resources={r"/v1/*": {"origins": origins}},
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "X-RateLimit-Limit",
+                "X-RateLimit-Remaining",
+                "X-RateLimit-Reset",
+            ],
+            max_age=600,
+        )

@@ -15,9 +15,12 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
+
+from werkzeug.datastructures import Headers
 
 PREFIX = "bl"
 # Compared against when the key id is unknown, so that unknown and wrong keys take the same time.
@@ -68,12 +71,12 @@ class KeyStore:
         self.keys = {k.id: k for k in keys}
 
     @classmethod
-    def from_records(cls, records: Sequence[Mapping[str, Any]]) -> "KeyStore":
+    def from_records(cls, records: Sequence[Mapping[str, Any]]) -> KeyStore:
         """Builds the store from JSON records (unknown record fields are an error)."""
         return cls(ApiKey(**dict(r)) for r in records)
 
     @classmethod
-    def from_config(cls, inline: Any, path: str | None) -> "KeyStore":
+    def from_config(cls, inline: Any, path: str | None) -> KeyStore:
         """Keys from inline JSON (a list or its text) and/or a JSON file holding a list."""
         records: list[Mapping[str, Any]] = []
         if inline:
@@ -103,7 +106,7 @@ class KeyStore:
         return record
 
 
-def presented_key(headers: Mapping[str, str]) -> str | None:
+def presented_key(headers: Mapping[str, str] | Headers) -> str | None:
     """The key from ``Authorization: Bearer`` or ``X-API-Key``."""
     auth = headers.get("Authorization", "")
     if auth[:7].lower() == "bearer ":

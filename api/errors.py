@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from flask import Response
@@ -47,7 +48,9 @@ def problem_type(slug: str) -> str:
     return f"urn:botlens:problem:{slug}"
 
 
-def problem(status: int, slug: str, title: str, detail: str, errors: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+def problem(
+    status: int, slug: str, title: str, detail: str, errors: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
     """A problem details object."""
     body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
     if errors:
@@ -77,9 +80,13 @@ def problem_for_exception(exc: Exception) -> dict[str, Any]:
         messages = (getattr(exc, "data", None) or {}).get("messages")
         errors = {k: v for loc in messages.values() for k, v in flatten_messages(loc).items()} if messages else None
         if status == 422:
-            return problem(status, "validation-error", "Validation Error", "The request does not match the schema.", errors)
+            return problem(
+                status, "validation-error", "Validation Error", "The request does not match the schema.", errors
+            )
         return problem(status, slug, exc.name or "Error", exc.description or exc.name or "", errors)
-    return problem(500, "internal-error", "Internal Server Error", "The server failed to handle the request; it was logged.")
+    return problem(
+        500, "internal-error", "Internal Server Error", "The server failed to handle the request; it was logged."
+    )
 
 
 def item_problem(exc: Exception, index: int) -> dict[str, Any]:

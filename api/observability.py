@@ -16,15 +16,29 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import REGISTRY, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 access_log = logging.getLogger("botlens.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-REQUESTS = Counter("botlens_requests_total", "HTTP requests by route, method and status.", ["route", "method", "status"])
-LATENCY = Histogram("botlens_request_seconds", "HTTP request latency by route.", ["route"],
-                    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10))
+REQUESTS = Counter(
+    "botlens_requests_total", "HTTP requests by route, method and status.", ["route", "method", "status"]
+)
+LATENCY = Histogram(
+    "botlens_request_seconds",
+    "HTTP request latency by route.",
+    ["route"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10),
+)
 ACCOUNTS = Counter("botlens_accounts_scored_total", "Accounts scored (batch items count one each).")
 SCORES = Histogram("botlens_score", "Calibrated scores by class.", ["cls"], buckets=tuple(i / 10 for i in range(1, 11)))
 MODEL_INFO = Gauge("botlens_model_info", "1 for the loaded model version.", ["version"], multiprocess_mode="liveall")
@@ -45,8 +59,12 @@ def configure_logging(level: str) -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                                       rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
+    handler.setFormatter(
+        JsonFormatter(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        )
+    )
     root = logging.getLogger("botlens")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -73,8 +91,11 @@ def metrics_response() -> Response:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return Response(
+        generate_latest(registry),
+        mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+        headers={"Content-Type": CONTENT_TYPE_LATEST},
+    )
 
 
 def init_app(app: Flask, model_version: str | None) -> None:
@@ -97,9 +118,17 @@ def init_app(app: Flask, model_version: str | None) -> None:
         REQUESTS.labels(route, request.method, str(response.status_code)).inc()
         LATENCY.labels(route).observe(elapsed)
         key = g.get("api_key")
-        access_log.info("request", extra={
-            "request_id": request_id, "method": request.method, "route": route, "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 2), "bytes_in": request.content_length or 0,
-            "key": key.name if key else None, "remote": request.remote_addr,
-        })
+        access_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 2),
+                "bytes_in": request.content_length or 0,
+                "key": key.name if key else None,
+                "remote": request.remote_addr,
+            },
+        )
         return response

@@ -85,8 +85,9 @@ class SQLiteStorage(Storage, MovingWindowSupport):
         now = time.time()
         with self._transaction() as db:
             db.execute("DELETE FROM quota_events WHERE key = ? AND at < ?", (key, now - expiry))
-            oldest, used = db.execute("SELECT MIN(at), COALESCE(SUM(amount), 0) FROM quota_events WHERE key = ?",
-                                      (key,)).fetchone()
+            oldest, used = db.execute(
+                "SELECT MIN(at), COALESCE(SUM(amount), 0) FROM quota_events WHERE key = ?", (key,)
+            ).fetchone()
             if used + amount > limit:
                 return False
             db.execute("INSERT INTO quota_events (key, at, amount) VALUES (?, ?, ?)", (key, now, amount))
@@ -106,9 +107,14 @@ class SQLiteStorage(Storage, MovingWindowSupport):
         now = time.time()
         if acquired is not None and acquired[0] == key and now - acquired[3] < FRESH_SECONDS:
             return float(acquired[1]), int(acquired[2])
-        row = self._connection().execute(
-            "SELECT MIN(at), COALESCE(SUM(amount), 0) FROM quota_events WHERE key = ? AND at >= ?",
-            (key, now - expiry)).fetchone()
+        row = (
+            self._connection()
+            .execute(
+                "SELECT MIN(at), COALESCE(SUM(amount), 0) FROM quota_events WHERE key = ? AND at >= ?",
+                (key, now - expiry),
+            )
+            .fetchone()
+        )
         return (row[0] if row[0] is not None else now), int(row[1])
 
     # ---- fixed window and housekeeping --------------------------------------------------------------------
@@ -118,15 +124,21 @@ class SQLiteStorage(Storage, MovingWindowSupport):
         now = time.time()
         with self._transaction() as db:
             db.execute("DELETE FROM quota_counters WHERE key = ? AND expires <= ?", (key, now))
-            db.execute("INSERT INTO quota_counters (key, value, expires) VALUES (?, ?, ?) "
-                       "ON CONFLICT (key) DO UPDATE SET value = value + excluded.value", (key, amount, now + expiry))
+            db.execute(
+                "INSERT INTO quota_counters (key, value, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = value + excluded.value",
+                (key, amount, now + expiry),
+            )
             (value,) = db.execute("SELECT value FROM quota_counters WHERE key = ?", (key,)).fetchone()
             return int(value)
 
     def get(self, key: str) -> int:
         """The counter's value (0 once expired)."""
-        row = self._connection().execute("SELECT value FROM quota_counters WHERE key = ? AND expires > ?",
-                                         (key, time.time())).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT value FROM quota_counters WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
@@ -145,7 +157,9 @@ class SQLiteStorage(Storage, MovingWindowSupport):
     def reset(self) -> int | None:
         """Clears every counter and window."""
         with self._transaction() as db:
-            removed = db.execute("DELETE FROM quota_events").rowcount + db.execute("DELETE FROM quota_counters").rowcount
+            removed = (
+                db.execute("DELETE FROM quota_events").rowcount + db.execute("DELETE FROM quota_counters").rowcount
+            )
         return int(removed)
 
     def clear(self, key: str) -> None:

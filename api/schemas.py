@@ -1,7 +1,6 @@
-"""Marshmallow schemas of the v1 HTTP contract: the request schemas derived from ``model.contract``, and the responses."""
+"""Marshmallow schemas of the v1 HTTP contract: requests (derived from ``model.contract``) and responses."""
 
 from __future__ import annotations
-
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
@@ -9,6 +8,7 @@ from model.contract import Limits
 from model.heads import HEADS, LABELS
 from model.platforms import FORMATS
 from model.validation import make_request_schemas
+
 
 class _Payload(Schema):
     """A platform's own API payload: only the named parts are read, everything else is ignored."""
@@ -53,8 +53,11 @@ PAYLOAD_SCHEMAS = (TwitterV1PayloadSchema, TwitterV2PayloadSchema, MastodonPaylo
 class FormatQuerySchema(Schema):
     """Which shape the body (or each batch item) has."""
 
-    format = fields.String(load_default="native", validate=validate.OneOf(FORMATS), metadata={
-        "description": "native (default), or a platform's own payload: " + ", ".join(FORMATS[1:]) + "."})
+    format = fields.String(
+        load_default="native",
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "native (default), or a platform's own payload: " + ", ".join(FORMATS[1:]) + "."},
+    )
 
 
 AccountSchema, ScoreRequestSchema, BatchRequestSchema = make_request_schemas(Limits())
@@ -77,11 +80,16 @@ class HeadExplanationSchema(Schema):
     top_features = fields.List(fields.Nested(FeatureExplanationSchema), required=True)
 
 
-ScoresSchema = Schema.from_dict({h.name: fields.Float(required=True, validate=validate.Range(0, 1),
-                                                     metadata={"description": h.description}) for h in HEADS},
-                                name="Scores")
-ExplanationsSchema = Schema.from_dict({h.name: fields.Nested(HeadExplanationSchema, required=True) for h in HEADS},
-                                      name="Explanations")
+ScoresSchema = Schema.from_dict(
+    {
+        h.name: fields.Float(required=True, validate=validate.Range(0, 1), metadata={"description": h.description})
+        for h in HEADS
+    },
+    name="Scores",
+)
+ExplanationsSchema = Schema.from_dict(
+    {h.name: fields.Nested(HeadExplanationSchema, required=True) for h in HEADS}, name="Explanations"
+)
 
 
 class ScoreResponseSchema(Schema):
@@ -92,7 +100,9 @@ class ScoreResponseSchema(Schema):
     model_version = fields.String(required=True)
     observed_at = fields.String(required=True, metadata={"description": "Snapshot time used, RFC 3339 UTC."})
     n_posts = fields.Integer(required=True)
-    scores = fields.Nested(ScoresSchema, required=True, metadata={"description": "Calibrated probabilities; not exclusive."})
+    scores = fields.Nested(
+        ScoresSchema, required=True, metadata={"description": "Calibrated probabilities; not exclusive."}
+    )
     label = fields.String(required=True, validate=validate.OneOf(LABELS))
     explanations = fields.Nested(ExplanationsSchema, required=True)
     warnings = fields.List(fields.String(), required=True)
@@ -105,9 +115,14 @@ class ProblemSchema(Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Messages per field path, e.g. posts.3.created_at."})
-    index = fields.Integer(metadata={"description": "In a batch result slot: the 0-based position of the refused item."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages per field path, e.g. posts.3.created_at."},
+    )
+    index = fields.Integer(
+        metadata={"description": "In a batch result slot: the 0-based position of the refused item."}
+    )
 
 
 class BatchSlot(fields.Field):

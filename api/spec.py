@@ -17,8 +17,12 @@ def register_fields(api: Api) -> None:
 
     def batch_slot(converter: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
         if isinstance(field, schemas.BatchSlot):
-            return {"oneOf": [converter.resolve_nested_schema(schemas.ScoreResponseSchema),
-                              converter.resolve_nested_schema(schemas.ProblemSchema)]}
+            return {
+                "oneOf": [
+                    converter.resolve_nested_schema(schemas.ScoreResponseSchema),
+                    converter.resolve_nested_schema(schemas.ProblemSchema),
+                ]
+            }
         if isinstance(field, AccountSlot):
             return {"anyOf": request_bodies(converter)}
         return {}
@@ -30,16 +34,24 @@ def register_fields(api: Api) -> None:
 
 def request_bodies(converter: Any) -> list[dict[str, Any]]:
     """References to the native request and every platform payload schema."""
-    return [converter.resolve_nested_schema(schema) for schema in (schemas.ScoreRequestSchema, *schemas.PAYLOAD_SCHEMAS)]
+    return [
+        converter.resolve_nested_schema(schema) for schema in (schemas.ScoreRequestSchema, *schemas.PAYLOAD_SCHEMAS)
+    ]
 
 
 def spec_yaml() -> str:
     """The spec of an app built with default config, as YAML (no model needed)."""
+    import yaml
+
     from api import create_app
 
     app = create_app({"MODEL_PATH": "/nonexistent", "MODEL_CARD_PATH": "/nonexistent"})
     with app.app_context():
-        return app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_yaml()
+        spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
+    # The document's own order: the version line first, then what it describes (apispec puts paths first).
+    first = [key for key in ("openapi", "info", "servers", "tags", "paths", "components") if key in spec]
+    ordered = {key: spec[key] for key in first} | {key: value for key, value in spec.items() if key not in first}
+    return str(yaml.dump(ordered, sort_keys=False, allow_unicode=True))
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ blp = Blueprint("v1", __name__, description="Account-integrity scores")
 # One instance for every request: flask-smorest would build a schema object per request from the class.
 FORMAT_QUERY = schemas.FormatQuerySchema()
 # Either header carries the key; security applies only when the service runs with AUTH_ENABLED.
-SECURITY = [{"bearerAuth": []}, {"apiKeyHeader": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKeyHeader": []}]
 
 _PROBLEMS = {
     400: "Malformed JSON.",
@@ -41,8 +41,9 @@ def problems(*statuses: int) -> Any:
 
     def decorate(view: Any) -> Any:
         for status in statuses:
-            view = blp.alt_response(status, schema=schemas.ProblemSchema, description=_PROBLEMS[status],
-                                    content_type=PROBLEM_MIME)(view)
+            view = blp.alt_response(
+                status, schema=schemas.ProblemSchema, description=_PROBLEMS[status], content_type=PROBLEM_MIME
+            )(view)
         return view
 
     return decorate
@@ -50,8 +51,10 @@ def problems(*statuses: int) -> Any:
 
 def _request_body(native: Any) -> dict[str, Any]:
     """The documented body: the native request or, with ?format=, a platform's payload."""
-    return {"required": True, "content": {"application/json": {"schema": {
-        "anyOf": [native, *schemas.PAYLOAD_SCHEMAS]}}}}
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"anyOf": [native, *schemas.PAYLOAD_SCHEMAS]}}},
+    }
 
 
 def _state() -> Any:
@@ -99,7 +102,7 @@ class ScoreView(MethodView):
     @blp.response(200, schemas.ScoreResponseSchema)
     @blp.doc(security=SECURITY)
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
-    def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
+    def post(self, format: str) -> Response:
         """Scores one account for bot, troll and hijacked behaviour, with explanations."""
         scorer = _scorer()
         item = _state().validator.request(format, raw_body(), time.time())
@@ -117,11 +120,19 @@ class BatchScoreView(MethodView):
     @blp.response(200, schemas.BatchResponseSchema)
     @blp.doc(security=SECURITY)
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
-    def post(self, format: str) -> Response:  # noqa: A002 - the query parameter's name
+    def post(self, format: str) -> Response:
         """Scores up to MAX_BATCH accounts; each slot holds its result or its own problem object."""
         scorer = _scorer()
-        slots = pipeline.score_slots(scorer, _state().validator, format, batch_items(), time.time(), _top_k(),
-                                     problem=item_problem, on_scored=observability.record_scores)
+        slots = pipeline.score_slots(
+            scorer,
+            _state().validator,
+            format,
+            batch_items(),
+            time.time(),
+            _top_k(),
+            problem=item_problem,
+            on_scored=observability.record_scores,
+        )
         return _json({"results": slots})
 
 

@@ -13,8 +13,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import orjson
 
@@ -71,8 +72,8 @@ class _Writer:
     def __init__(self, path: Path) -> None:
         self.parquet = path.suffix == ".parquet"
         self.path = path
-        self._pq_writer = None
-        self._handle = None if self.parquet else open(path, "wb")
+        self._pq_writer: Any = None
+        self._handle: Any = None if self.parquet else open(path, "wb")
 
     def write(self, results: list[dict[str, Any]]) -> None:
         if not results:
@@ -96,8 +97,15 @@ class _Writer:
         # A Parquet output with no scored record is not written: there is no schema to give it.
 
 
-def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", artifact: Path = DEFAULT_ARTIFACT,
-               card: Path = DEFAULT_CARD, progress: bool | None = None) -> tuple[int, int]:
+def score_file(
+    source: Path,
+    output: Path,
+    errors: Path,
+    fmt: str = "native",
+    artifact: Path = DEFAULT_ARTIFACT,
+    card: Path = DEFAULT_CARD,
+    progress: bool | None = None,
+) -> tuple[int, int]:
     """Scores every record of ``source`` into ``output``; failures go to ``errors``.
 
     Returns:
@@ -110,17 +118,29 @@ def score_file(source: Path, output: Path, errors: Path, fmt: str = "native", ar
     reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
     writer = _Writer(output)
     scored = failed = 0
-    with open(errors, "wb") as error_file, tqdm(unit=" accounts", disable=(None if progress is None else not progress),
-                                                file=sys.stderr) as bar:
+    with (
+        open(errors, "wb") as error_file,
+        tqdm(unit=" accounts", disable=(None if progress is None else not progress), file=sys.stderr) as bar,
+    ):
         chunk: list[tuple[int, Any]] = []
 
         def flush() -> None:
             nonlocal scored, failed
             good = [(n, raw) for n, raw in chunk if not isinstance(raw, _Malformed)]
-            refused = [(n, problem(400, "malformed-json", "Malformed JSON", raw.message))
-                       for n, raw in chunk if isinstance(raw, _Malformed)]
-            slots = score_slots(scorer, validator, fmt, [raw for _, raw in good], time.time(), top_k=5,
-                                problem=lambda exc, _index: problem_for_exception(exc))
+            refused = [
+                (n, problem(400, "malformed-json", "Malformed JSON", raw.message))
+                for n, raw in chunk
+                if isinstance(raw, _Malformed)
+            ]
+            slots = score_slots(
+                scorer,
+                validator,
+                fmt,
+                [raw for _, raw in good],
+                time.time(),
+                top_k=5,
+                problem=lambda exc, _index: problem_for_exception(exc),
+            )
             results = []
             for (n, _), slot in zip(good, slots):
                 if "scores" in slot:

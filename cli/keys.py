@@ -11,7 +11,7 @@ from pathlib import Path
 from api.auth import mint
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:
     """Registers ``keys mint`` and ``keys revoke`` on the ``botlens`` parser."""
     keys = sub.add_parser("keys", help="mint or revoke API keys")
     actions = keys.add_subparsers(dest="action", required=True)

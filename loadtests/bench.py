@@ -38,9 +38,10 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = io.open("{body}", "rb"):read()
 done = function(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %f %f %f %f\\n", summary.requests, summary.errors.status + summary.errors.connect
-    + summary.errors.read + summary.errors.write + summary.errors.timeout, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), summary.duration))
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  io.write(string.format("RESULT %d %d %f %f %f %f\\n", summary.requests, errors, latency:percentile(50),
+    latency:percentile(95), latency:percentile(99), summary.duration))
 end
 """
 
@@ -57,18 +58,30 @@ class Server:
     def __init__(self, app: str, workers: int) -> None:
         self.port = _free_port()
         self.metrics = tempfile.mkdtemp(prefix="bench-metrics-")
-        env = {**os.environ, "BOTLENS_BIND": f"127.0.0.1:{self.port}", "BOTLENS_WORKERS": str(workers),
-               "BOTLENS_LOG_LEVEL": "warning", "PROMETHEUS_MULTIPROC_DIR": self.metrics}
+        env = {
+            **os.environ,
+            "BOTLENS_BIND": f"127.0.0.1:{self.port}",
+            "BOTLENS_WORKERS": str(workers),
+            "BOTLENS_LOG_LEVEL": "warning",
+            "PROMETHEUS_MULTIPROC_DIR": self.metrics,
+        }
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.proc = subprocess.Popen([str(gunicorn), "-c", "gunicorn.conf.py", app], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [str(gunicorn), "-c", "gunicorn.conf.py", app],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.url = f"http://127.0.0.1:{self.port}"
 
     def wait(self, body: bytes) -> None:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                req = urllib.request.Request(self.url + "/v1/score", data=body, headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    self.url + "/v1/score", data=body, headers={"Content-Type": "application/json"}
+                )
                 with urllib.request.urlopen(req, timeout=5) as response:
                     if response.status == 200:
                         return
@@ -77,7 +90,9 @@ class Server:
         raise RuntimeError("server did not start")
 
     def worker_rss_mb(self) -> list[float]:
-        out = subprocess.run(["ps", "-o", "pid=,rss=", "--ppid", str(self.proc.pid)], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["ps", "-o", "pid=,rss=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
+        ).stdout
         return [int(line.split()[1]) / 1024 for line in out.strip().splitlines() if line.strip()]
 
     def stop(self) -> None:
@@ -89,8 +104,12 @@ def wrk(url: str, body_path: Path, seconds: int, connections: int) -> dict[str, 
     """One wrk run; latencies in ms."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_SCRIPT.replace("{body}", str(body_path)))
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url + "/v1/score"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url + "/v1/score"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     match = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", out)
     if not match:
         raise RuntimeError(out)
@@ -98,13 +117,16 @@ def wrk(url: str, body_path: Path, seconds: int, connections: int) -> dict[str, 
     return {"rps": n / (duration_us / 1e6), "errors": errors, "p50": p50 / 1000, "p95": p95 / 1000, "p99": p99 / 1000}
 
 
-def http_side_by_side(bodies: dict[str, list[bytes]], runs: int, seconds: int, connections: int, workers: int,
-                      floor: bool = False) -> None:
+def http_side_by_side(
+    bodies: dict[str, list[bytes]], runs: int, seconds: int, connections: int, workers: int, floor: bool = False
+) -> None:
     body = bodies["long"][0]
     body_path = Path(tempfile.mkstemp(suffix=".json")[1])
     body_path.write_bytes(body)
-    print(f"HTTP: {len(body) / 1024:.0f} KB body of 200 posts, {connections} connections, {seconds}s x {runs} runs, "
-          f"gunicorn {workers} workers")
+    print(
+        f"HTTP: {len(body) / 1024:.0f} KB body of 200 posts, {connections} connections, {seconds}s x {runs} runs, "
+        f"gunicorn {workers} workers"
+    )
     apps = [("bare", "loadtests.bare:create_app()"), ("score", "api:create_app()")]
     if floor:
         # The scoring app without feature extraction (loadtests/floor.py): the ceiling of everything else.
@@ -124,8 +146,10 @@ def http_side_by_side(bodies: dict[str, list[bytes]], runs: int, seconds: int, c
         med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
         memory = ", ".join(f"{m:.0f}" for m in rss[name])
         each = ", ".join(f"{r['rps']:.0f}" for r in rows)
-        print(f"  {name:5s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
-              f"p99 {med['p99']:6.1f} ms  errors {med['errors']:.0f}  worker RSS {memory} MB  (runs: {each} req/s)")
+        print(
+            f"  {name:5s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
+            f"p99 {med['p99']:6.1f} ms  errors {med['errors']:.0f}  worker RSS {memory} MB  (runs: {each} req/s)"
+        )
     bare = statistics.median(r["rps"] for r in results["bare"])
     for name in results:
         if name != "bare":
@@ -181,10 +205,21 @@ def parallel_batch(processes: int, passes: int = 2) -> None:
 
 def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", "import time; t=time.perf_counter(); from api import create_app; "
-                          "app=create_app(); print(time.perf_counter()-t)"], capture_output=True, text=True, cwd=ROOT)
-    print(f"cold start (import + model load, fresh process): {float(out.stdout.strip().splitlines()[-1]):.2f} s "
-          f"(process total {time.perf_counter() - start:.2f} s)")
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time; t=time.perf_counter(); from api import create_app; "
+            "app=create_app(); print(time.perf_counter()-t)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    print(
+        f"cold start (import + model load, fresh process): {float(out.stdout.strip().splitlines()[-1]):.2f} s "
+        f"(process total {time.perf_counter() - start:.2f} s)"
+    )
 
     from api.errors import item_problem
     from model.pipeline import result, score_slots
@@ -208,18 +243,28 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
     t_score, scored = _timed(lambda: scorer.score(items), 5)
     t_ser, _ = _timed(lambda: [orjson.dumps(result(scorer, i, s)) for i, s in zip(items, scored)], 5)
     print("per-stage cost, one 200-post account (ms, best of repeats):")
-    for name, t in (("parse only (orjson, for reference)", t_parse), ("validate (marshmallow, errors only)", t_valid),
-                    ("decode + validate (msgspec fast path)", t_fast), ("features", t_feat),
-                    ("predict 3 heads, batch", t_pred), ("explain, one row at a time", t_expl1),
-                    ("explain, batch", t_explb), ("score(): features + explain + format, one account", t_score1),
-                    ("score(): the same, batch", t_score), ("serialise (orjson)", t_ser)):
+    for name, t in (
+        ("parse only (orjson, for reference)", t_parse),
+        ("validate (marshmallow, errors only)", t_valid),
+        ("decode + validate (msgspec fast path)", t_fast),
+        ("features", t_feat),
+        ("predict 3 heads, batch", t_pred),
+        ("explain, one row at a time", t_expl1),
+        ("explain, batch", t_explb),
+        ("score(): features + explain + format, one account", t_score1),
+        ("score(): the same, batch", t_score),
+        ("serialise (orjson)", t_ser),
+    ):
         print(f"  {name:52s} {t / n * 1000:7.3f}")
     # As the gunicorn workers do after loading (gunicorn.conf.py): the model and modules leave the GC's scans.
     gc.freeze()
     for kind, label in (("long", "200-post"), ("profile", "profile-only")):
         raws = batch_bodies(bodies, kind)
         t, _ = _timed(lambda: score_slots(scorer, validator, "native", raws, time.time(), 5, problem=item_problem), 3)
-        print(f"batch path ({label}, 1000 accounts from bytes, one process, with explanations): {1000 / t:8.0f} accounts/s")
+        print(
+            f"batch path ({label}, 1000 accounts from bytes, one process, with explanations): "
+            f"{1000 / t:8.0f} accounts/s"
+        )
     if floor:
         # Everything but feature extraction: the ceiling a faster extractor could reach.
         from loadtests.floor import skip_features
@@ -227,7 +272,9 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
         floor_scorer = Scorer.load()
         skip_features(floor_scorer, fast)
         raws = batch_bodies(bodies, "long")
-        t, _ = _timed(lambda: score_slots(floor_scorer, validator, "native", raws, time.time(), 5, problem=item_problem), 3)
+        t, _ = _timed(
+            lambda: score_slots(floor_scorer, validator, "native", raws, time.time(), 5, problem=item_problem), 3
+        )
         print(f"batch path (200-post, features replaced by a fixed row, one process): {1000 / t:8.0f} accounts/s")
 
 

@@ -8,7 +8,8 @@ benchmark's own body, so explanations do the same work as in the real app.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from flask import Flask

@@ -59,8 +59,13 @@ class ScoringClient(FastHttpUser):
 
     @task(1)
     def score_batch(self) -> None:
-        with self.client.post("/v1/score/batch", data=random.choice(BODIES["batch"]), headers=HEADERS,
-                              name="batch of 100", catch_response=True) as response:
+        with self.client.post(
+            "/v1/score/batch",
+            data=random.choice(BODIES["batch"]),
+            headers=HEADERS,
+            name="batch of 100",
+            catch_response=True,
+        ) as response:
             # Every slot must hold a scored result: the sampled accounts are all valid.
             results = orjson.loads(response.content).get("results", []) if response.status_code == 200 else []
             if len(results) == 100 and all("scores" in r for r in results):
@@ -71,8 +76,9 @@ class ScoringClient(FastHttpUser):
     @task(1)
     def invalid(self) -> None:
         body, expected = random.choice(INVALID)
-        with self.client.post("/v1/score", data=body, headers=HEADERS, name="invalid (expects 4xx)",
-                              catch_response=True) as response:
+        with self.client.post(
+            "/v1/score", data=body, headers=HEADERS, name="invalid (expects 4xx)", catch_response=True
+        ) as response:
             if response.status_code == expected:
                 response.success()
             else:

@@ -32,8 +32,16 @@ def build(out: Path = OUT, n_each: int = 200, seed: int = 5) -> Path:
         rows.append({"kind": "long", "body": dict(record.request, posts=record.request["posts"][-200:])})
     for record in small[:n_each]:
         rows.append({"kind": "small", "body": record.request})
-        rows.append({"kind": "profile", "body": {**record.request, "posts": [],
-                                                 "observed_at": record.request.get("observed_at", "2017-03-31T00:00:00Z")}})
+        rows.append(
+            {
+                "kind": "profile",
+                "body": {
+                    **record.request,
+                    "posts": [],
+                    "observed_at": record.request.get("observed_at", "2017-03-31T00:00:00Z"),
+                },
+            }
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
     return out

@@ -11,40 +11,151 @@ from __future__ import annotations
 import unicodedata
 
 # Desktop web clients: the dominant client of troll-factory operators (posting from office PCs).
-DESKTOP_WEB = frozenset({
-    "web", "twitter web client", "twitter web app", "twitter.com", "tweetdeck", "tweetdeck web app",
-    "twitter for mac", "twitter for windows", "mastodon web", "web client",
-})
+DESKTOP_WEB = frozenset(
+    {
+        "web",
+        "twitter web client",
+        "twitter web app",
+        "twitter.com",
+        "tweetdeck",
+        "tweetdeck web app",
+        "twitter for mac",
+        "twitter for windows",
+        "mastodon web",
+        "web client",
+    }
+)
 
 # Phone and tablet clients: typical of ordinary human use.
-MOBILE = frozenset({
-    "twitter for iphone", "twitter for android", "twitter for ipad", "twitter for android tablets",
-    "mobile web", "mobile web (m2)", "mobile web (m5)", "twitter for windows phone", "twitter for blackberry",
-    "twitter for blackberry®", "tweetbot for ios", "tweetbot for iοs", "twitterrific for ios", "echofon",
-    "twitter for nokia s40", "ubersocial for android", "ubersocial for iphone", "tweetcaster for android",
-    "twitter lite", "plume for android", "fenix for android", "talon android", "ivory for ios",
-    "tusky", "mastodon for ios", "mastodon for android", "metatext", "toot!",
-})
+MOBILE = frozenset(
+    {
+        "twitter for iphone",
+        "twitter for android",
+        "twitter for ipad",
+        "twitter for android tablets",
+        "mobile web",
+        "mobile web (m2)",
+        "mobile web (m5)",
+        "twitter for windows phone",
+        "twitter for blackberry",
+        "twitter for blackberry®",
+        "tweetbot for ios",
+        "tweetbot for iοs",
+        "twitterrific for ios",
+        "echofon",
+        "twitter for nokia s40",
+        "ubersocial for android",
+        "ubersocial for iphone",
+        "tweetcaster for android",
+        "twitter lite",
+        "plume for android",
+        "fenix for android",
+        "talon android",
+        "ivory for ios",
+        "tusky",
+        "mastodon for ios",
+        "mastodon for android",
+        "metatext",
+        "toot!",
+    }
+)
 
 # Automation, scheduling, cross-posting and bot-hosting tools.
-AUTOMATION = frozenset({
-    "tweetadder v4", "tweetadder", "twitterfeed", "dlvr.it", "ifttt", "buffer", "hootsuite", "hootsuite inc.",
-    "socialflow", "socialoomph", "cheap bots, done quick!", "twittbot.net", "botly", "botize", "zapier.com",
-    "zapier", "sprout social", "sendible", "tweetmyjobs", "trendinalia", "trendsmap", "trendsmap alerting",
-    "twibble.io", "recurpost", "nonli", "blog2social app", "microsoft power platform", "paper.li", "roundteam",
-    "statusbrew", "crowdfire", "publer", "later", "coschedule", "agorapulse", "dlvrit.com", "friends+me",
-    "tweetspinner", "twuffer", "tweet old post", "wordpress.com", "wp to twitter", "revive old posts",
-    "api", "tweetsportivo", "google", "tweet jukebox", "feedly", "rss", "rss2twitter", "twitter ads",
-    "twitter media studio", "sprinklr", "sprinklr publishing", "falcon social media management",
-    "spredfast", "spredfast app", "echobox social", "socialnewsdesk", "tweetdeck for automation",
-})
+AUTOMATION = frozenset(
+    {
+        "tweetadder v4",
+        "tweetadder",
+        "twitterfeed",
+        "dlvr.it",
+        "ifttt",
+        "buffer",
+        "hootsuite",
+        "hootsuite inc.",
+        "socialflow",
+        "socialoomph",
+        "cheap bots, done quick!",
+        "twittbot.net",
+        "botly",
+        "botize",
+        "zapier.com",
+        "zapier",
+        "sprout social",
+        "sendible",
+        "tweetmyjobs",
+        "trendinalia",
+        "trendsmap",
+        "trendsmap alerting",
+        "twibble.io",
+        "recurpost",
+        "nonli",
+        "blog2social app",
+        "microsoft power platform",
+        "paper.li",
+        "roundteam",
+        "statusbrew",
+        "crowdfire",
+        "publer",
+        "later",
+        "coschedule",
+        "agorapulse",
+        "dlvrit.com",
+        "friends+me",
+        "tweetspinner",
+        "twuffer",
+        "tweet old post",
+        "wordpress.com",
+        "wp to twitter",
+        "revive old posts",
+        "api",
+        "tweetsportivo",
+        "google",
+        "tweet jukebox",
+        "feedly",
+        "rss",
+        "rss2twitter",
+        "twitter ads",
+        "twitter media studio",
+        "sprinklr",
+        "sprinklr publishing",
+        "falcon social media management",
+        "spredfast",
+        "spredfast app",
+        "echobox social",
+        "socialnewsdesk",
+        "tweetdeck for automation",
+    }
+)
 
 # Well-known clients used by people (not counted as unknown).
-KNOWN_HUMAN = DESKTOP_WEB | MOBILE | frozenset({
-    "instagram", "facebook", "foursquare", "swarm", "linkedin", "youtube", "vine - make a scene",
-    "path", "tumblr", "pinterest", "flickr", "soundcloud", "spotify", "tweetbot for mac",
-    "twitterrific", "tweetlogix", "janetter", "seesmic", "plume", "bluesky", "mastodon",
-})
+KNOWN_HUMAN = (
+    DESKTOP_WEB
+    | MOBILE
+    | frozenset(
+        {
+            "instagram",
+            "facebook",
+            "foursquare",
+            "swarm",
+            "linkedin",
+            "youtube",
+            "vine - make a scene",
+            "path",
+            "tumblr",
+            "pinterest",
+            "flickr",
+            "soundcloud",
+            "spotify",
+            "tweetbot for mac",
+            "twitterrific",
+            "tweetlogix",
+            "janetter",
+            "seesmic",
+            "plume",
+            "bluesky",
+            "mastodon",
+        }
+    )
+)
 
 
 def normalise_source(source: str | None) -> str | None:

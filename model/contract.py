@@ -14,10 +14,11 @@ naive times are refused. Accepted times lie between :data:`MIN_TIMESTAMP` and on
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 from model.errors import InvalidRecordError
 
@@ -46,8 +47,9 @@ class Limits:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
         """The limits from ``MAX_<NAME>`` keys (a Flask config, say); absent keys keep their defaults."""
-        return cls(**{f.name: int(settings[setting_name(f.name)]) for f in fields(cls)
-                      if setting_name(f.name) in settings})
+        return cls(
+            **{f.name: int(settings[setting_name(f.name)]) for f in fields(cls) if setting_name(f.name) in settings}
+        )
 
 
 DEFAULT_LIMITS = Limits()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -21,15 +22,55 @@ _HASHTAG = re.compile(r"(?<!\w)#(\w+)", re.UNICODE)
 _MENTION = re.compile(r"(?<!\w)@(\w{1,15})", re.UNICODE)
 _URL = re.compile(r"https?://\S+")
 _IRA_LANGS = {
-    "English": "en", "Russian": "ru", "German": "de", "Ukrainian": "uk", "Serbian": "sr", "Uzbek": "uz",
-    "Bulgarian": "bg", "Italian": "it", "Macedonian": "mk", "Arabic": "ar", "French": "fr", "Spanish": "es",
-    "Romanian": "ro", "Norwegian": "no", "Portuguese": "pt", "Dutch": "nl", "Farsi (Persian)": "fa",
-    "Swedish": "sv", "Vietnamese": "vi", "Catalan": "ca", "Estonian": "et", "Pushto": "ps", "Croatian": "hr",
-    "Turkish": "tr", "Finnish": "fi", "Albanian": "sq", "Japanese": "ja", "Polish": "pl", "Icelandic": "is",
-    "Tagalog (Filipino)": "tl", "Lithuanian": "lt", "Somali": "so", "Kurdish": "ku", "Latvian": "lv",
-    "Czech": "cs", "Slovak": "sk", "Indonesian": "id", "Hebrew": "he", "Malay": "ms", "Hungarian": "hu",
-    "Korean": "ko", "Hindi": "hi", "Slovenian": "sl", "Urdu": "ur", "Danish": "da", "Greek": "el", "Thai": "th",
-    "Simplified Chinese": "zh", "Gujarati": "gu",
+    "English": "en",
+    "Russian": "ru",
+    "German": "de",
+    "Ukrainian": "uk",
+    "Serbian": "sr",
+    "Uzbek": "uz",
+    "Bulgarian": "bg",
+    "Italian": "it",
+    "Macedonian": "mk",
+    "Arabic": "ar",
+    "French": "fr",
+    "Spanish": "es",
+    "Romanian": "ro",
+    "Norwegian": "no",
+    "Portuguese": "pt",
+    "Dutch": "nl",
+    "Farsi (Persian)": "fa",
+    "Swedish": "sv",
+    "Vietnamese": "vi",
+    "Catalan": "ca",
+    "Estonian": "et",
+    "Pushto": "ps",
+    "Croatian": "hr",
+    "Turkish": "tr",
+    "Finnish": "fi",
+    "Albanian": "sq",
+    "Japanese": "ja",
+    "Polish": "pl",
+    "Icelandic": "is",
+    "Tagalog (Filipino)": "tl",
+    "Lithuanian": "lt",
+    "Somali": "so",
+    "Kurdish": "ku",
+    "Latvian": "lv",
+    "Czech": "cs",
+    "Slovak": "sk",
+    "Indonesian": "id",
+    "Hebrew": "he",
+    "Malay": "ms",
+    "Hungarian": "hu",
+    "Korean": "ko",
+    "Hindi": "hi",
+    "Slovenian": "sl",
+    "Urdu": "ur",
+    "Danish": "da",
+    "Greek": "el",
+    "Thai": "th",
+    "Simplified Chinese": "zh",
+    "Gujarati": "gu",
 }
 
 
@@ -53,7 +94,7 @@ def default_data_dir() -> Path:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(float(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(float(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _twitter_time(text: Any) -> str | None:
@@ -67,7 +108,7 @@ def _twitter_time(text: Any) -> str | None:
         except ValueError:
             continue
         if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
+            dt = dt.replace(tzinfo=UTC)
         return _iso(dt.timestamp())
     return None
 
@@ -141,33 +182,56 @@ def load_cresci2015(root: Path) -> Iterator[LabelledAccount]:
         posts = []
         frame = by_user.get(uid)
         if frame is not None:
-            for tid, epoch, rt, text in zip(frame["tweet_id"], frame["epoch"], frame["is_retweet_heuristic"], frame["text"]):
+            for tid, epoch, rt, text in zip(
+                frame["tweet_id"], frame["epoch"], frame["is_retweet_heuristic"], frame["text"]
+            ):
                 text = _str(text)
-                posts.append(_clean({
-                    "id": tid, "created_at": _iso(epoch), "text": text, "is_retweet": bool(rt),
-                    "is_reply": bool(text and text.startswith("@")), **_entities(text),
-                }))
-        account = _clean({
-            "id": uid, "screen_name": _str(getattr(row, "_5")), "name": _str(getattr(row, "Name")),
-            "followers_count": _int(row.NumberOfFollowers), "friends_count": _int(row.NumberOfFollowing),
-            "statuses_count": _int(row.NumberOfTweets),
-        })
+                posts.append(
+                    _clean(
+                        {
+                            "id": tid,
+                            "created_at": _iso(epoch),
+                            "text": text,
+                            "is_retweet": bool(rt),
+                            "is_reply": bool(text and text.startswith("@")),
+                            **_entities(text),
+                        }
+                    )
+                )
+        account = _clean(
+            {
+                "id": uid,
+                "screen_name": _str(row._5),
+                "name": _str(row.Name),
+                "followers_count": _int(row.NumberOfFollowers),
+                "friends_count": _int(row.NumberOfFollowing),
+                "statuses_count": _int(row.NumberOfTweets),
+            }
+        )
         yield LabelledAccount("cresci-2015", uid, label, label, {"account": account, "posts": posts})
 
 
 def _v11_profile(row: Any, blank_is_false: bool) -> dict[str, Any]:
-    return _clean({
-        "id": str(row["id"]), "screen_name": _str(row.get("screen_name")), "name": _str(row.get("name")),
-        "description": _str(row.get("description")) or ("" if blank_is_false else None),
-        "location": _str(row.get("location")), "url": _str(row.get("url")), "lang": _str(row.get("lang")),
-        "created_at": _twitter_time(row.get("created_at")),
-        "followers_count": _int(row.get("followers_count")), "friends_count": _int(row.get("friends_count")),
-        "statuses_count": _int(row.get("statuses_count")), "favourites_count": _int(row.get("favourites_count")),
-        "listed_count": _int(row.get("listed_count")),
-        "verified": _flag(row.get("verified"), blank_is_false),
-        "default_profile": _flag(row.get("default_profile"), blank_is_false),
-        "default_profile_image": _flag(row.get("default_profile_image"), blank_is_false),
-    })
+    return _clean(
+        {
+            "id": str(row["id"]),
+            "screen_name": _str(row.get("screen_name")),
+            "name": _str(row.get("name")),
+            "description": _str(row.get("description")) or ("" if blank_is_false else None),
+            "location": _str(row.get("location")),
+            "url": _str(row.get("url")),
+            "lang": _str(row.get("lang")),
+            "created_at": _twitter_time(row.get("created_at")),
+            "followers_count": _int(row.get("followers_count")),
+            "friends_count": _int(row.get("friends_count")),
+            "statuses_count": _int(row.get("statuses_count")),
+            "favourites_count": _int(row.get("favourites_count")),
+            "listed_count": _int(row.get("listed_count")),
+            "verified": _flag(row.get("verified"), blank_is_false),
+            "default_profile": _flag(row.get("default_profile"), blank_is_false),
+            "default_profile_image": _flag(row.get("default_profile_image"), blank_is_false),
+        }
+    )
 
 
 def load_cresci2017(root: Path) -> Iterator[LabelledAccount]:
@@ -181,7 +245,10 @@ def load_cresci2017(root: Path) -> Iterator[LabelledAccount]:
     pd = _pd()
     folder = root / "cresci-2017-partial"
     profiles: dict[str, tuple[str, dict[str, Any], str | None]] = {}
-    for name, group in (("users_genuine_accounts.csv.gz", "genuine_accounts"), ("users_social_spambots_1.csv.gz", "social_spambots_1")):
+    for name, group in (
+        ("users_genuine_accounts.csv.gz", "genuine_accounts"),
+        ("users_social_spambots_1.csv.gz", "social_spambots_1"),
+    ):
         frame = pd.read_csv(folder / name, dtype={"id": str}, keep_default_na=False, na_values=[""])
         for row in frame.to_dict("records"):
             crawled = row.get("crawled_at")
@@ -195,13 +262,19 @@ def load_cresci2017(root: Path) -> Iterator[LabelledAccount]:
         groups[uid] = str(frame["group"].iloc[0])
         posts = []
         for i, row in enumerate(frame.itertuples(index=False)):
-            posts.append(_clean({
-                "created_at": row.created_at_utc, "source": _str(row.source_client),
-                "is_reply": bool(_flag(row.is_reply)), "is_retweet": bool(_flag(row.is_retweet)),
-                "hashtags": [f"_h{i}_{j}" for j in range(_int(row.num_hashtags) or 0)],
-                "mentions": [f"_m{i}_{j}" for j in range(_int(row.num_mentions) or 0)],
-                "urls": ["https://t.co/"] * (_int(row.num_urls) or 0),
-            }))
+            posts.append(
+                _clean(
+                    {
+                        "created_at": row.created_at_utc,
+                        "source": _str(row.source_client),
+                        "is_reply": bool(_flag(row.is_reply)),
+                        "is_retweet": bool(_flag(row.is_retweet)),
+                        "hashtags": [f"_h{i}_{j}" for j in range(_int(row.num_hashtags) or 0)],
+                        "mentions": [f"_m{i}_{j}" for j in range(_int(row.num_mentions) or 0)],
+                        "urls": ["https://t.co/"] * (_int(row.num_urls) or 0),
+                    }
+                )
+            )
         posts_by_user[uid] = posts
     for uid in sorted(set(profiles) | set(posts_by_user)):
         group, account, observed = profiles.get(uid, (groups.get(uid, ""), {"id": uid}, None))
@@ -226,12 +299,20 @@ def load_kaggle2017(root: Path) -> Iterator[LabelledAccount]:
         created = _twitter_time(row.get("status_created_at"))
         if created:
             text = _str(row.get("status_text"))
-            posts.append(_clean({
-                "created_at": created, "text": text, "source": _str(row.get("status_source_client")),
-                "lang": _str(row.get("status_lang")), "is_retweet": bool(_flag(row.get("status_is_retweet"))),
-                "is_reply": bool(_flag(row.get("status_is_reply"))), "is_quote": bool(_flag(row.get("status_is_quote"))),
-                **_entities(text),
-            }))
+            posts.append(
+                _clean(
+                    {
+                        "created_at": created,
+                        "text": text,
+                        "source": _str(row.get("status_source_client")),
+                        "lang": _str(row.get("status_lang")),
+                        "is_retweet": bool(_flag(row.get("status_is_retweet"))),
+                        "is_reply": bool(_flag(row.get("status_is_reply"))),
+                        "is_quote": bool(_flag(row.get("status_is_quote"))),
+                        **_entities(text),
+                    }
+                )
+            )
         label = BOT if row["label"] == "bot" else HUMAN
         request: dict[str, Any] = {"account": account, "posts": posts}
         if not posts:
@@ -252,37 +333,54 @@ def load_ira(root: Path) -> Iterator[LabelledAccount]:
     tweets = pd.read_csv(root / "ira-troll-tweets-538" / "tweets_recent500_per_author.csv.gz", dtype={"author_id": str})
     tweets["epoch"] = _epoch_seconds(tweets["publish_date"])
     seen = set()
-    for author, frame in tweets.groupby("author_id", sort=False):
+    for _author, frame in tweets.groupby("author_id", sort=False):
         frame = frame.sort_values("epoch")
         last = frame.iloc[-1]
         posts = []
         for epoch, lang, ptype, text in zip(frame["epoch"], frame["language"], frame["post_type"], frame["content"]):
             text = _str(text)
-            posts.append(_clean({
-                "created_at": _iso(epoch), "text": text, "lang": _IRA_LANGS.get(lang),
-                "is_retweet": ptype == "R", "is_quote": ptype == "Q",
-                "is_reply": bool(text and text.startswith("@")), **_entities(text),
-            }))
+            posts.append(
+                _clean(
+                    {
+                        "created_at": _iso(epoch),
+                        "text": text,
+                        "lang": _IRA_LANGS.get(lang),
+                        "is_retweet": ptype == "R",
+                        "is_quote": ptype == "Q",
+                        "is_reply": bool(text and text.startswith("@")),
+                        **_entities(text),
+                    }
+                )
+            )
         handle = str(last["author"])
         profile = nbc_by_handle.get(handle.lower())
         if profile is not None:
             seen.add(handle.lower())
             account = _v11_profile({**profile, "verified": profile.get("verified")}, blank_is_false=False)
         else:
-            account = {"id": str(int(last["external_author_id"])) if pd.notna(last["external_author_id"]) else handle,
-                       "screen_name": handle}
+            account = {
+                "id": str(int(last["external_author_id"])) if pd.notna(last["external_author_id"]) else handle,
+                "screen_name": handle,
+            }
         account.setdefault("followers_count", _int(last["followers"]))
         account.setdefault("friends_count", _int(last["following"]))
         account.setdefault("statuses_count", _int(last["updates"]))
         account = _clean(account)
-        yield LabelledAccount("ira", handle.lower(), TROLL, str(last["account_category"]), {"account": account, "posts": posts})
+        yield LabelledAccount(
+            "ira", handle.lower(), TROLL, str(last["account_category"]), {"account": account, "posts": posts}
+        )
     for handle, profile in nbc_by_handle.items():
         if handle in seen:
             continue
         account = _v11_profile(profile, blank_is_false=False)
         group = profile.get("account_category_538")
-        yield LabelledAccount("ira", handle, TROLL, _str(group) or "unmatched",
-                              {"account": account, "posts": [], "observed_at": "2017-11-01T00:00:00Z"})
+        yield LabelledAccount(
+            "ira",
+            handle,
+            TROLL,
+            _str(group) or "unmatched",
+            {"account": account, "posts": [], "observed_at": "2017-11-01T00:00:00Z"},
+        )
 
 
 def load_client_tweets(root: Path) -> Iterator[LabelledAccount]:
@@ -303,18 +401,34 @@ def load_client_tweets(root: Path) -> Iterator[LabelledAccount]:
                 if not created:
                     continue
                 text = _str(r.get("text")) or None
-                posts.append(_clean({
-                    "created_at": created, "text": text, "source": r.get("source") or None,
-                    "is_retweet": bool(_flag(r.get("is_retweet"))), **_entities(text),
-                }))
-            account = _clean({
-                "id": f"name:{user}", "name": user or None, "description": first.get("user_description", ""),
-                "location": first.get("user_location") or None, "created_at": _twitter_time(first.get("user_created")),
-                "followers_count": _int(first.get("user_followers")), "friends_count": _int(first.get("user_friends")),
-                "favourites_count": _int(first.get("user_favourites")), "verified": _flag(first.get("user_verified")),
-            })
+                posts.append(
+                    _clean(
+                        {
+                            "created_at": created,
+                            "text": text,
+                            "source": r.get("source") or None,
+                            "is_retweet": bool(_flag(r.get("is_retweet"))),
+                            **_entities(text),
+                        }
+                    )
+                )
+            account = _clean(
+                {
+                    "id": f"name:{user}",
+                    "name": user or None,
+                    "description": first.get("user_description", ""),
+                    "location": first.get("user_location") or None,
+                    "created_at": _twitter_time(first.get("user_created")),
+                    "followers_count": _int(first.get("user_followers")),
+                    "friends_count": _int(first.get("user_friends")),
+                    "favourites_count": _int(first.get("user_favourites")),
+                    "verified": _flag(first.get("user_verified")),
+                }
+            )
             if posts:
-                yield LabelledAccount("client-tweets", f"{name[:5]}:{user}", HUMAN, "unlabelled", {"account": account, "posts": posts})
+                yield LabelledAccount(
+                    "client-tweets", f"{name[:5]}:{user}", HUMAN, "unlabelled", {"account": account, "posts": posts}
+                )
 
 
 LOADERS: dict[str, Callable[[Path], Iterator[LabelledAccount]]] = {

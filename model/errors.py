@@ -28,7 +28,9 @@ class MalformedInputError(BotlensError, ValueError):
 class RequestValidationError(BotlensError, ValueError):
     """A request does not match the contract; ``errors`` maps field paths to messages."""
 
-    def __init__(self, errors: dict[str, list[str]], detail: str = "The request body does not match the schema.") -> None:
+    def __init__(
+        self, errors: dict[str, list[str]], detail: str = "The request body does not match the schema."
+    ) -> None:
         super().__init__(detail)
         self.errors = dict(errors)
         self.detail = detail

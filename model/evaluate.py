@@ -12,14 +12,15 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 from model import datasets, metrics, train
-from model.heads import BY_NAME, LABELS
 from model.examples import Example
+from model.heads import BY_NAME, LABELS
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, decide_label
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -32,7 +33,9 @@ def true_class(e: Example) -> str:
     return "hijacked" if e.hijacked else e.label
 
 
-def confusion(examples: Sequence[Example], probs: dict[str, np.ndarray], thresholds: dict[str, float]) -> dict[str, dict[str, int]]:
+def confusion(
+    examples: Sequence[Example], probs: dict[str, np.ndarray], thresholds: dict[str, float]
+) -> dict[str, dict[str, int]]:
     """Test-split accounts as supplied: true class -> predicted label counts."""
     table: dict[str, Counter] = {}
     for i, e in enumerate(examples):
@@ -43,13 +46,32 @@ def confusion(examples: Sequence[Example], probs: dict[str, np.ndarray], thresho
     return {k: dict(v) for k, v in sorted(table.items())}
 
 
-def _leave_out(head: str, examples: Sequence[Example], X: np.ndarray, matched: np.ndarray, train_rows: np.ndarray,
-               calib_rows: np.ndarray, test_rows: np.ndarray, excluded: np.ndarray, card_head: dict[str, Any]) -> dict[str, Any]:
+def _leave_out(
+    head: str,
+    examples: Sequence[Example],
+    X: np.ndarray,
+    matched: np.ndarray,
+    train_rows: np.ndarray,
+    calib_rows: np.ndarray,
+    test_rows: np.ndarray,
+    excluded: np.ndarray,
+    card_head: dict[str, Any],
+) -> dict[str, Any]:
     """Retrains a head without the ``excluded`` examples and measures it on ``test_rows``."""
     keep = ~excluded[train_rows]
-    fitted = train.fit_head(head, examples, X, train_rows[keep], calib_rows[~excluded[calib_rows]],
-                            np.random.default_rng(train.SEED), tune=False, params=card_head["params"],
-                            rounds=card_head["num_boost_round"], X_train=matched[keep], log=lambda *_: None)
+    fitted = train.fit_head(
+        head,
+        examples,
+        X,
+        train_rows[keep],
+        calib_rows[~excluded[calib_rows]],
+        np.random.default_rng(train.SEED),
+        tune=False,
+        params=card_head["params"],
+        rounds=card_head["num_boost_round"],
+        X_train=matched[keep],
+        log=lambda *_: None,
+    )
     _, y = train.head_rows(head, examples)
     probs = train.head_probabilities(fitted, X[test_rows])
     full = np.array([examples[i].variant in ("full", "spliced") for i in test_rows], dtype=bool)
@@ -66,7 +88,7 @@ def leave_one_out(examples: Sequence[Example], X: np.ndarray, card: dict[str, An
         mask, y = train.head_rows(head, examples)
         tr = np.flatnonzero(mask & (split == "train"))
         ca = np.flatnonzero(mask & (split == "calib"))
-        ex_tr = [examples[i] for i in tr]
+        ex_tr = [examples[int(i)] for i in tr]
         matched = train.training_matrix(head, ex_tr, y[tr], X[tr], np.random.default_rng(train.SEED), 2)
         held_out: list[tuple[str, np.ndarray, np.ndarray]] = []
         pooled = BY_NAME[head].positives_pooled
@@ -88,11 +110,16 @@ def leave_one_out(examples: Sequence[Example], X: np.ndarray, card: dict[str, An
                     continue
                 in_group = np.array([p and e.group == group for e, p in zip(examples, positive)])
                 test = np.flatnonzero(mask & (in_group | ((y == 0) & (split == "test"))))
-                held_out.append((f"category {group}", in_group, test))
+                held_out.append(
+                    (f"{examples[int(np.flatnonzero(in_group)[0])].dataset} category {group}", in_group, test)
+                )
         for name, excluded, test in held_out:
             result = _leave_out(head, examples, X, matched, tr, ca, test, excluded, card_head)
             rows.append({"head": head, "left_out": name, **result})
-            log(f"  LODO [{head}] without {name}: ROC AUC {result['roc_auc']:.4f} (n={result['n']}, positives={result['positives']})")
+            log(
+                f"  LODO [{head}] without {name}: ROC AUC {result['roc_auc']:.4f} "
+                f"(n={result['n']}, positives={result['positives']})"
+            )
     return rows
 
 
@@ -134,7 +161,8 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
     lines = [
         "# Model evaluation",
         "",
-        f"Model {card['version']}, produced by `python -m model.evaluate` (see `docs/model.md` for data and confounds).",
+        f"Model {card['version']}, produced by `python -m model.evaluate` "
+        "(see `docs/model.md` for data and confounds).",
         "Test split: 15% of the accounts of each dataset, chosen by hash, never seen in training or calibration.",
         "'as supplied' = each account with all its posts; 'profile-only' = the same accounts with no posts.",
         "",
@@ -147,22 +175,44 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
         entries = [("all, as supplied", result["overall"]), ("all, profile-only", result["profile_only"])]
         entries += [(name, m) for name, m in result["per_dataset"].items()]
         for name, m in entries:
-            lines.append(f"| {head} | {name} | {m['n']} | {m['positives']} | {_fmt(m['roc_auc'])} | {_fmt(m['pr_auc'])} | "
-                         f"{_fmt(m['recall_at_1pct_fpr'])} | {_fmt(m['recall_at_5pct_fpr'])} | {_fmt(m['ece'])} |")
-    lines += ["", "For the troll head each dataset row compares all test trolls with that dataset's non-trolls.", "",
-              "## Leave one out (retrained without it, tested on all of it)", "",
-              "| head | left out | n | positives | ROC AUC | PR AUC | recall @1% FPR | ECE |", "|---|---|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {head} | {name} | {m['n']} | {m['positives']} | {_fmt(m['roc_auc'])} | {_fmt(m['pr_auc'])} | "
+                f"{_fmt(m['recall_at_1pct_fpr'])} | {_fmt(m['recall_at_5pct_fpr'])} | {_fmt(m['ece'])} |"
+            )
+    lines += [
+        "",
+        "For the troll head each dataset row compares all test trolls with that dataset's non-trolls.",
+        "",
+        "## Leave one out (retrained without it, tested on all of it)",
+        "",
+        "| head | left out | n | positives | ROC AUC | PR AUC | recall @1% FPR | ECE |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for row in evaluation["leave_one_out"]:
-        lines.append(f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | "
-                     f"{_fmt(row['pr_auc'])} | {_fmt(row['recall_at_1pct_fpr'])} | {_fmt(row['ece'])} |")
+        lines.append(
+            f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | "
+            f"{_fmt(row['pr_auc'])} | {_fmt(row['recall_at_1pct_fpr'])} | {_fmt(row['ece'])} |"
+        )
     labels = list(LABELS)
-    lines += ["", "## Confusion between heads (test split, as supplied; rows = truth, columns = label given)", "",
-              "| truth | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    lines += [
+        "",
+        "## Confusion between heads (test split, as supplied; rows = truth, columns = label given)",
+        "",
+        "| truth | " + " | ".join(labels) + " |",
+        "|---" * (len(labels) + 1) + "|",
+    ]
     for truth, counts in evaluation["confusion"].items():
-        lines.append(f"| {truth} | " + " | ".join(str(counts.get(l, 0)) for l in labels) + " |")
-    lines += ["", f"Thresholds (calibrated score; {train.TARGET_FPR:.0%} of calibration-split negatives above): "
-              + ", ".join(f"{k} {v:.3f}" for k, v in evaluation["thresholds"].items()), "",
-              "## Reliability", "", "![reliability](reliability.png)", ""]
+        lines.append(f"| {truth} | " + " | ".join(str(counts.get(label, 0)) for label in labels) + " |")
+    lines += [
+        "",
+        f"Thresholds (calibrated score; {train.TARGET_FPR:.0%} of calibration-split negatives above): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in evaluation["thresholds"].items()),
+        "",
+        "## Reliability",
+        "",
+        "![reliability](reliability.png)",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +25,11 @@ MAX_POSTS = 1000
 TRUNCATIONS = (1, 5, 20, 50, 200)
 # Snapshot time for accounts that carry neither observed_at nor posts (their age is unknown anyway).
 FALLBACK_NOW = {
-    "cresci-2015": "2013-06-01T00:00:00Z", "cresci-2017": "2015-05-01T00:00:00Z",
-    "kaggle-2017": "2017-03-31T00:00:00Z", "ira": "2017-11-01T00:00:00Z", "client-tweets": "2021-04-30T00:00:00Z",
+    "cresci-2015": "2013-06-01T00:00:00Z",
+    "cresci-2017": "2015-05-01T00:00:00Z",
+    "kaggle-2017": "2017-03-31T00:00:00Z",
+    "ira": "2017-11-01T00:00:00Z",
+    "client-tweets": "2021-04-30T00:00:00Z",
 }
 _ACCOUNT_OPTIONAL = tuple(f.name for f in fields(Account) if f.name not in ("id", "platform"))
 _POST_OPTIONAL = ("text", "source", "lang")
@@ -95,7 +99,7 @@ def splice(victim: Example, donor: Example, rng: np.random.Generator) -> Example
     new = sorted(donor.item.posts, key=lambda p: p.created_at)
     keep_old = 0 if rng.random() < 0.15 else max(3, int(len(old) * rng.uniform(0.2, 0.8)))
     old = old[:keep_old]
-    n_new = int(min(len(new), max(5, rng.integers(5, 300))))
+    n_new = min(len(new), max(5, int(rng.integers(5, 300))))
     new = new[-n_new:]
     if rng.random() < 0.25:
         gap_days = rng.uniform(0.5, 7.0)
@@ -107,8 +111,16 @@ def splice(victim: Example, donor: Example, rng: np.random.Generator) -> Example
     shifted = [replace(p, created_at=p.created_at + shift) for p in new]
     posts = (old + shifted)[-MAX_POSTS:]
     item = ScoringInput(victim.item.account, Timeline.from_posts(posts), shifted[-1].created_at)
-    return Example(victim.dataset, victim.key, victim.label, f"spliced:{donor.dataset}:{donor.label}",
-                   victim.split, "spliced", item, hijacked=True)
+    return Example(
+        victim.dataset,
+        victim.key,
+        victim.label,
+        f"spliced:{donor.dataset}:{donor.label}",
+        victim.split,
+        "spliced",
+        item,
+        hijacked=True,
+    )
 
 
 # Share of splices whose donor comes from the victim's own dataset: then collection artefacts (era,
@@ -150,11 +162,11 @@ def availability(item: ScoringInput) -> frozenset[str]:
 
 def transplant(item: ScoringInput, keep: frozenset[str]) -> ScoringInput:
     """The item with every optional field outside ``keep`` blanked (post fields only if ``keep`` has posts)."""
-    blank = {name: None for name in _ACCOUNT_OPTIONAL if f"account.{name}" not in keep}
+    blank: dict[str, Any] = {name: None for name in _ACCOUNT_OPTIONAL if f"account.{name}" not in keep}
     account = replace(item.account, **blank) if blank else item.account
     posts = item.posts
     if "posts" in keep:
-        blank_posts = {name: None for name in _POST_OPTIONAL if f"posts.{name}" not in keep}
+        blank_posts: dict[str, Any] = {name: None for name in _POST_OPTIONAL if f"posts.{name}" not in keep}
         if blank_posts:
             posts = Timeline.from_posts([replace(p, **blank_posts) for p in posts])
     return ScoringInput(account, posts, item.as_of, item.future_posts)
@@ -173,8 +185,14 @@ def _features_of(chunk: Sequence[Example]) -> np.ndarray:
     return np.vstack([extract_features(e.item.account, e.item.posts, e.item.as_of) for e in chunk])
 
 
-def missingness_matched(examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
-                        within_dataset: bool, n_jobs: int = 2) -> np.ndarray:
+def missingness_matched(
+    examples: Sequence[Example],
+    y: np.ndarray,
+    X: np.ndarray,
+    rng: np.random.Generator,
+    within_dataset: bool,
+    n_jobs: int = 2,
+) -> np.ndarray:
     """Features after each example takes on the field gaps of a random example of the other class.
 
     Every example keeps only the fields that both it and its partner carry, so the pattern of

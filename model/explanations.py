@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from model.features import FEATURES, MISSING
 
@@ -34,8 +34,38 @@ def format_value(unit: str, value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") if value else "0"
 
 
+def _unavailable(needs: str | None) -> str:
+    """Why a feature has no value, in words."""
+    if needs in (None, "posts"):
+        return "too few posts were supplied to measure it"
+    part, _, name = needs.partition(".")
+    if part == "account":
+        return f"the request has no account.{name}"
+    return f"no supplied post has {name}, or too few posts were supplied to measure it"
+
+
+def _typical(unit: str, value: float, reference: Mapping[str, float] | None) -> str:
+    """How the value compares with typical (human training) accounts; empty where that says nothing."""
+    if not reference or "p10" not in reference or "p90" not in reference:
+        return ""
+    lo, hi = reference["p10"], reference["p90"]
+    if unit == "flag":
+        if lo != hi:
+            return ""
+        return ", as for most accounts" if (value >= 0.5) == (lo >= 0.5) else ", unlike most accounts"
+    if unit == "share" and lo <= 0.0 and hi >= 1.0:
+        return ""  # typical accounts range from none to all: no comparison to make
+    if lo == hi:
+        return f" (typical accounts: {format_value(unit, lo)})"
+    return f" (typical accounts: {format_value(unit, lo)} to {format_value(unit, hi)})"
+
+
 def reason(name: str, value: float, contribution: float, head: str, reference: Mapping[str, float] | None) -> str:
-    """One sentence: the feature's value, what typical human accounts show, and which way it pushes.
+    """One sentence or two: the feature's value, what typical human accounts show, and which way it pushes.
+
+    Examples: ``Most posts in one day: 145 (typical accounts: 1 to 12). Raises the bot score.``;
+    ``Client change: not known, because no supplied post has source, or too few posts were supplied
+    to measure it. Its absence lowers the hijacked score.``
 
     Args:
         name: Feature name.
@@ -46,14 +76,9 @@ def reason(name: str, value: float, contribution: float, head: str, reference: M
     """
     spec = _SPECS[name]
     direction = f"raises the {head} score" if contribution > 0 else f"lowers the {head} score"
+    label = spec.label[:1].upper() + spec.label[1:]
     if value == MISSING:
-        needs = f" ({spec.needs} not supplied or too few posts)" if spec.needs else ""
-        return f"{spec.label}: not available{needs}; its absence {direction}"
-    text = f"{spec.label}: {format_value(spec.unit, value)}"
-    if reference and "p10" in reference and "p90" in reference:
-        lo, hi = reference["p10"], reference["p90"]
-        if lo == hi:
-            text += f" (typical accounts: {format_value(spec.unit, lo)})"
-        else:
-            text += f" (typical accounts: {format_value(spec.unit, lo)} to {format_value(spec.unit, hi)})"
-    return f"{text}; {direction}"
+        return f"{label}: not known, because {_unavailable(spec.needs)}. Its absence {direction}."
+    return (
+        f"{label}: {format_value(spec.unit, value)}{_typical(spec.unit, value, reference)}. {direction.capitalize()}."
+    )

@@ -25,8 +25,10 @@ Rows = Callable[[Sequence["Example"]], np.ndarray]
 # The troll data (IRA) has minute timestamps, no posting client and no profile flags, and post languages
 # that most human data lacks: features built on those would learn which dump an account came from.
 _SUB_MINUTE = "needs second-resolution timestamps; IRA data is rounded to minutes"
-_TROLL_PROFILE = ("profiles differ by era and collection between the troll snapshot and each human sample; "
-                  "with them the head learns the sample, not the behaviour")
+_TROLL_PROFILE = (
+    "profiles differ by era and collection between the troll snapshot and each human sample; "
+    "with them the head learns the sample, not the behaviour"
+)
 _BOT_RATES = "depends on how each dump was collected (era, 1-in-50 sampling, one status per account)"
 
 
@@ -56,8 +58,9 @@ def _bot_rows(examples: Sequence[Example]) -> np.ndarray:
     # Only datasets that hold bots (bots against their own dataset's humans), so human-only samples
     # cannot teach the head which dump is bot-free.
     bot_datasets = {e.dataset for e in examples if e.label == BOT}
-    return np.array([e.dataset in bot_datasets and not e.hijacked and e.label in (BOT, HUMAN) for e in examples],
-                    dtype=bool)
+    return np.array(
+        [e.dataset in bot_datasets and not e.hijacked and e.label in (BOT, HUMAN) for e in examples], dtype=bool
+    )
 
 
 def _not_hijacked(examples: Sequence[Example]) -> np.ndarray:
@@ -103,17 +106,33 @@ class HeadSpec:
 
 
 HEADS: tuple[HeadSpec, ...] = (
-    HeadSpec("bot", "Automated account: scheduling or automation clients, machine timing, volume, default profiles.",
-             rows=_bot_rows, target=lambda e: e.label == BOT, excluded=_bot_excluded, matching="within_dataset"),
-    HeadSpec("troll", "Coordinated human operator: office-hours shifts, amplification, campaign hashtags.",
-             rows=_not_hijacked, target=lambda e: e.label == TROLL, excluded=_troll_excluded, matching="overall",
-             positives_pooled=True),
-    HeadSpec("hijacked", "Taken-over account: a break from its own history after a silence.",
-             rows=_every, target=lambda e: e.hijacked, excluded=_sub_minute),
+    HeadSpec(
+        "bot",
+        "Automated account: scheduling or automation clients, machine timing, volume, default profiles.",
+        rows=_bot_rows,
+        target=lambda e: e.label == BOT,
+        excluded=_bot_excluded,
+        matching="within_dataset",
+    ),
+    HeadSpec(
+        "troll",
+        "Coordinated human operator: office-hours shifts, amplification, campaign hashtags.",
+        rows=_not_hijacked,
+        target=lambda e: e.label == TROLL,
+        excluded=_troll_excluded,
+        matching="overall",
+        positives_pooled=True,
+    ),
+    HeadSpec(
+        "hijacked",
+        "Taken-over account: a break from its own history after a silence.",
+        rows=_every,
+        target=lambda e: e.hijacked,
+        excluded=_sub_minute,
+    ),
 )
 HEAD_NAMES = tuple(h.name for h in HEADS)
 BY_NAME = {h.name: h for h in HEADS}
 # The label when no head's score exceeds its threshold.
 HUMAN_LABEL = HUMAN
 LABELS = (*HEAD_NAMES, HUMAN_LABEL)
-

@@ -40,8 +40,15 @@ def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict[str, 
     for b in range(bins):
         mask = index == b
         if mask.any():
-            out.append({"lo": float(edges[b]), "hi": float(edges[b + 1]), "mean_predicted": float(p[mask].mean()),
-                        "observed": float(y[mask].mean()), "n": int(mask.sum())})
+            out.append(
+                {
+                    "lo": float(edges[b]),
+                    "hi": float(edges[b + 1]),
+                    "mean_predicted": float(p[mask].mean()),
+                    "observed": float(y[mask].mean()),
+                    "n": int(mask.sum()),
+                }
+            )
     return out
 
 
@@ -55,8 +62,11 @@ def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
 def summary(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
     """Every metric the evaluation reports for one head on one set of accounts."""
     return {
-        "n": int(len(y)), "positives": int(np.sum(y)),
-        "roc_auc": roc_auc(y, p), "pr_auc": pr_auc(y, p),
-        "recall_at_1pct_fpr": recall_at_fpr(y, p, 0.01), "recall_at_5pct_fpr": recall_at_fpr(y, p, 0.05),
+        "n": int(len(y)),
+        "positives": int(np.sum(y)),
+        "roc_auc": roc_auc(y, p),
+        "pr_auc": pr_auc(y, p),
+        "recall_at_1pct_fpr": recall_at_fpr(y, p, 0.01),
+        "recall_at_5pct_fpr": recall_at_fpr(y, p, 0.05),
         "ece": ece(y, p),
     }

@@ -27,9 +27,16 @@ def result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any]) -> dic
     }
 
 
-def score_slots(scorer: Scorer, validator: Validator, fmt: str, raws: Sequence[Any], now: float, top_k: int,
-                problem: Problem, on_scored: Callable[[list[dict[str, Any]]], None] | None = None,
-                ) -> list[dict[str, Any]]:
+def score_slots(
+    scorer: Scorer,
+    validator: Validator,
+    fmt: str,
+    raws: Sequence[Any],
+    now: float,
+    top_k: int,
+    problem: Problem,
+    on_scored: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Scores bodies (parsed or undecoded JSON) in input order.
 
     Args:

@@ -7,10 +7,10 @@ same conversion serves training and serving.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping, overload
+from datetime import UTC, datetime
+from typing import Any, overload
 
 import numpy as np
 
@@ -57,12 +57,16 @@ def parse_timestamp(value: str | datetime | float | int) -> float:
 
 def epoch_seconds(dt: datetime) -> float:
     """UTC epoch seconds of a datetime; a naive one is read as UTC."""
-    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=timezone.utc)).timestamp()
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).timestamp()
 
 
 def format_timestamp(epoch: float) -> str:
-    """Formats UTC epoch seconds as RFC 3339 with a ``Z`` suffix."""
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    """Formats UTC epoch seconds as RFC 3339 to the second with a ``Z`` suffix (fractions are dropped).
+
+    One form for every response: ``2020-01-02T03:04:05Z``, whether the time came from the client, a
+    post or the server clock.
+    """
+    return datetime.fromtimestamp(math.floor(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def normalise_lang(value: str | None) -> str | None:
@@ -138,8 +142,12 @@ def account_from_mapping(data: Mapping[str, Any]) -> Account:
     except InvalidRecordError as exc:
         raise InvalidRecordError(str(exc), field="account.created_at") from exc
     values: dict[str, Any] = {spec.name: data.get(spec.name, spec.default) for spec in ACCOUNT_FIELDS}
-    values.update(id=str(account_id), platform=str(data.get("platform") or "twitter"),
-                  lang=normalise_lang(data.get("lang")), created_at=created_at)
+    values.update(
+        id=str(account_id),
+        platform=str(data.get("platform") or "twitter"),
+        lang=normalise_lang(data.get("lang")),
+        created_at=created_at,
+    )
     return Account(**values)
 
 

@@ -6,9 +6,10 @@ import hashlib
 import json
 import logging
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ class ScoringInput:
     future_posts: int = 0
 
     @classmethod
-    def at(cls, account: Account, posts: Timeline, observed: float | None, now: float) -> "ScoringInput":
+    def at(cls, account: Account, posts: Timeline, observed: float | None, now: float) -> ScoringInput:
         """The input observed at ``observed``, else at the newest post, else at ``now``; later posts counted."""
         times = posts.created_at
         if observed is not None:
@@ -120,9 +121,10 @@ def warnings_for(item: ScoringInput) -> list[str]:
     if n == 0:
         out.append("no posts supplied: the scores rest on the profile alone")
     elif n < FEW_POSTS:
-        out.append(f"only {n} posts supplied: behavioural features are weak below {FEW_POSTS}")
+        out.append(f"only {n} post{'s' if n > 1 else ''} supplied: behavioural features are weak below {FEW_POSTS}")
     if item.future_posts:
-        out.append(f"{item.future_posts} posts are dated after observed_at and were taken as posted at observed_at")
+        plural = "posts are" if item.future_posts > 1 else "post is"
+        out.append(f"{item.future_posts} {plural} dated after observed_at and taken as posted at observed_at")
     if item.account.created_at is None:
         out.append("account created_at not supplied: account age features are unavailable")
     if n and all(s is None for s in item.posts.source):
@@ -151,7 +153,7 @@ class Scorer:
             head["explainer"] = _explainer(head)
 
     @classmethod
-    def load(cls, artifact_path: Path = DEFAULT_ARTIFACT, card_path: Path = DEFAULT_CARD) -> "Scorer":
+    def load(cls, artifact_path: Path = DEFAULT_ARTIFACT, card_path: Path = DEFAULT_CARD) -> Scorer:
         """Loads an artifact after checking its sha256 against the model card.
 
         Raises:
@@ -188,8 +190,11 @@ class Scorer:
         for head in self.heads:
             rows = X[:, head["columns"]]
             explainer = head["explainer"]
-            out[head["name"]] = (explainer.contributions(rows) if explainer is not None else
-                                 head["booster"].predict(rows, pred_contrib=True, num_threads=PREDICT_THREADS))
+            out[head["name"]] = (
+                explainer.contributions(rows)
+                if explainer is not None
+                else head["booster"].predict(rows, pred_contrib=True, num_threads=PREDICT_THREADS)
+            )
         return out
 
     @staticmethod
@@ -201,8 +206,9 @@ class Scorer:
     def probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Calibrated probability of each head for each row (no explanations)."""
         return {
-            head["name"]: self.calibrate(head, head["booster"].predict(X[:, head["columns"]], raw_score=True,
-                                                                       num_threads=PREDICT_THREADS))
+            head["name"]: self.calibrate(
+                head, head["booster"].predict(X[:, head["columns"]], raw_score=True, num_threads=PREDICT_THREADS)
+            )
             for head in self.heads
         }
 
@@ -234,13 +240,15 @@ class Scorer:
                 name = head["name"]
                 contrib = contribs[name][row]
                 expl[name] = self._explain(head, X[row], contrib, top_k)
-            results.append({
-                "n_posts": len(item.posts),
-                "scores": scores,
-                "label": label,
-                "explanations": expl,
-                "warnings": warnings_for(item),
-            })
+            results.append(
+                {
+                    "n_posts": len(item.posts),
+                    "scores": scores,
+                    "label": label,
+                    "explanations": expl,
+                    "warnings": warnings_for(item),
+                }
+            )
         return results
 
     def _explain(self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int) -> dict[str, Any]:
@@ -254,12 +262,14 @@ class Scorer:
                 break
             name = features[j]
             value = float(x[head["columns"][j]])
-            top.append({
-                "feature": name,
-                "value": None if value == MISSING else _round(value),
-                "contribution": round(c, 6),
-                "reason": explanations.reason(name, value, c, head["name"], self.reference.get(name)),
-            })
+            top.append(
+                {
+                    "feature": name,
+                    "value": None if value == MISSING else _round(value),
+                    "contribution": round(c, 6),
+                    "reason": explanations.reason(name, value, c, head["name"], self.reference.get(name)),
+                }
+            )
         return {
             "base_value": round(float(contrib[-1]), 6),
             "raw_score": round(float(contrib.sum()), 6),

@@ -25,8 +25,9 @@ from __future__ import annotations
 import functools
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from model.contract import DEFAULT_LIMITS, Limits
 from model.errors import BotlensError, RequestValidationError
@@ -34,10 +35,18 @@ from model.heads import HEAD_NAMES
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
 from model.validation import Validator
 
-OUTPUT_SCHEMA = ", ".join([
-    "account_id string", "model_version string", *[f"score_{name} double" for name in HEAD_NAMES],
-    "label string", "top_reasons array<string>", "explanations string", "warnings array<string>", "error string",
-])
+OUTPUT_SCHEMA = ", ".join(
+    [
+        "account_id string",
+        "model_version string",
+        *[f"score_{name} double" for name in HEAD_NAMES],
+        "label string",
+        "top_reasons array<string>",
+        "explanations string",
+        "warnings array<string>",
+        "error string",
+    ]
+)
 
 
 @functools.lru_cache(maxsize=4)
@@ -58,8 +67,14 @@ def _error(exc: BotlensError) -> str:
     return f"{field}: {exc}" if field else str(exc)
 
 
-def score_records(requests: list[str | None], artifact: str, card: str, fmt: str = "native",
-                  now: float | None = None, limits: Limits = DEFAULT_LIMITS) -> list[dict[str, Any]]:
+def score_records(
+    requests: list[str | None],
+    artifact: str,
+    card: str,
+    fmt: str = "native",
+    now: float | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> list[dict[str, Any]]:
     """Scores JSON request bodies into output rows (one per input, in order); bad rows carry ``error``."""
     scorer = _scorer(artifact, card)
     validator = _validator(limits)
@@ -74,17 +89,27 @@ def score_records(requests: list[str | None], artifact: str, card: str, fmt: str
             rows[i] = {"account_id": None, "model_version": scorer.version, "error": _error(exc)}
     for i, item, result in zip(indices, valid, scorer.score(valid)):
         rows[i] = {
-            "account_id": item.account.id, "model_version": scorer.version,
+            "account_id": item.account.id,
+            "model_version": scorer.version,
             **{f"score_{cls}": score for cls, score in result["scores"].items()},
             "label": result["label"],
-            "top_reasons": [e["top_features"][0]["reason"] for e in result["explanations"].values() if e["top_features"]],
-            "explanations": json.dumps(result["explanations"]), "warnings": result["warnings"], "error": None,
+            "top_reasons": [
+                e["top_features"][0]["reason"] for e in result["explanations"].values() if e["top_features"]
+            ],
+            "explanations": json.dumps(result["explanations"]),
+            "warnings": result["warnings"],
+            "error": None,
         }
     return rows  # type: ignore[return-value]
 
 
-def score_dataframe(df: Any, artifact: Path = DEFAULT_ARTIFACT, card: Path = DEFAULT_CARD, fmt: str = "native",
-                    limits: Limits = DEFAULT_LIMITS) -> Any:
+def score_dataframe(
+    df: Any,
+    artifact: Path = DEFAULT_ARTIFACT,
+    card: Path = DEFAULT_CARD,
+    fmt: str = "native",
+    limits: Limits = DEFAULT_LIMITS,
+) -> Any:
     """Scores a DataFrame of requests; returns a DataFrame with ``OUTPUT_SCHEMA``.
 
     Args:

@@ -13,9 +13,10 @@ import platform
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -32,9 +33,17 @@ MODEL_VERSION = "1.1.0"
 # Calibrated probabilities stay inside this range: a finite calibration set never warrants certainty.
 PROB_FLOOR, PROB_CEIL = 0.001, 0.999
 BASE_PARAMS: dict[str, Any] = {
-    "objective": "binary", "learning_rate": 0.05, "min_data_in_leaf": 20, "feature_fraction": 0.8,
-    "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0, "deterministic": True,
-    "force_row_wise": True, "verbose": -1, "seed": SEED,
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "deterministic": True,
+    "force_row_wise": True,
+    "verbose": -1,
+    "seed": SEED,
 }
 # Tree shapes tried by cross-validation, smallest first (TreeSHAP cost grows with leaves and depth).
 TREE_GRID = ({"num_leaves": 7, "max_depth": 3}, {"num_leaves": 15, "max_depth": 4}, {"num_leaves": 31, "max_depth": 5})
@@ -89,8 +98,9 @@ def reference_percentiles(X: np.ndarray, examples: Sequence[Example]) -> dict[st
     return out
 
 
-def training_matrix(name: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator,
-                    n_jobs: int) -> np.ndarray:
+def training_matrix(
+    name: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator, n_jobs: int
+) -> np.ndarray:
     """Train-side features of a head, missingness-matched between its classes where dumps differ."""
     matching = BY_NAME[name].matching
     if matching is None:
@@ -98,8 +108,9 @@ def training_matrix(name: str, examples: Sequence[Example], y: np.ndarray, X: np
     return missingness_matched(examples, y, X, rng, within_dataset=matching == "within_dataset", n_jobs=n_jobs)
 
 
-def select_params(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[str], n_jobs: int,
-                  log: Log) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
+def select_params(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[str], n_jobs: int, log: Log
+) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
     """Chooses tree shape and rounds by 3-fold CV grouped by account (weighted ROC AUC)."""
     import lightgbm as lgb
     from sklearn.metrics import roc_auc_score
@@ -110,23 +121,39 @@ def select_params(X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[
     for shape in TREE_GRID:
         aucs: dict[int, list[float]] = {r: [] for r in ROUND_GRID}
         for tr, va in folds:
-            booster = lgb.train({**BASE_PARAMS, **shape, "num_threads": n_jobs},
-                                lgb.Dataset(X[tr], label=y[tr], weight=w[tr]), num_boost_round=max(ROUND_GRID))
+            booster = lgb.train(
+                {**BASE_PARAMS, **shape, "num_threads": n_jobs},
+                lgb.Dataset(X[tr], label=y[tr], weight=w[tr]),
+                num_boost_round=max(ROUND_GRID),
+            )
             for rounds in ROUND_GRID:
-                aucs[rounds].append(roc_auc_score(y[va], booster.predict(X[va], num_iteration=rounds), sample_weight=w[va]))
+                aucs[rounds].append(
+                    roc_auc_score(y[va], booster.predict(X[va], num_iteration=rounds), sample_weight=w[va])
+                )
         for rounds in ROUND_GRID:
             results.append({**shape, "rounds": rounds, "cv_auc": float(np.mean(aucs[rounds]))})
     best_auc = max(r["cv_auc"] for r in results)
     # Results are ordered small to large: take the first within tolerance of the best.
     chosen = next(r for r in results if r["cv_auc"] >= best_auc - CV_TOLERANCE)
     log(f"    CV: chose {chosen} (best {best_auc:.4f})")
-    shape = {k: chosen[k] for k in ("num_leaves", "max_depth")}
-    return {**BASE_PARAMS, **shape}, int(chosen["rounds"]), results
+    chosen_shape: dict[str, Any] = {k: chosen[k] for k in ("num_leaves", "max_depth")}
+    return {**BASE_PARAMS, **chosen_shape}, int(chosen["rounds"]), results
 
 
-def fit_head(head: str, examples: Sequence[Example], X: np.ndarray, train_rows: np.ndarray, calib_rows: np.ndarray,
-             rng: np.random.Generator, n_jobs: int = 2, tune: bool = True, params: dict[str, Any] | None = None,
-             rounds: int = 200, X_train: np.ndarray | None = None, log: Log = print) -> dict[str, Any]:
+def fit_head(
+    head: str,
+    examples: Sequence[Example],
+    X: np.ndarray,
+    train_rows: np.ndarray,
+    calib_rows: np.ndarray,
+    rng: np.random.Generator,
+    n_jobs: int = 2,
+    tune: bool = True,
+    params: dict[str, Any] | None = None,
+    rounds: int = 200,
+    X_train: np.ndarray | None = None,
+    log: Log = print,
+) -> dict[str, Any]:
     """Fits one head on ``train_rows`` and calibrates it on ``calib_rows`` (indices into ``examples``).
 
     Args:
@@ -149,16 +176,27 @@ def fit_head(head: str, examples: Sequence[Example], X: np.ndarray, train_rows: 
     if tune:
         params, rounds, cv = select_params(X_tr, y[train_rows], w, [f"{e.dataset}:{e.key}" for e in ex_tr], n_jobs, log)
     params = {**BASE_PARAMS, "num_leaves": 15, "max_depth": 4, **(params or {})}
-    booster = lgb.train({**params, "num_threads": n_jobs}, lgb.Dataset(X_tr, label=y[train_rows], weight=w, feature_name=feats),
-                        num_boost_round=rounds)
-    raw_ca = booster.predict(X[calib_rows][:, cols], raw_score=True)
+    booster = lgb.train(
+        {**params, "num_threads": n_jobs},
+        lgb.Dataset(X_tr, label=y[train_rows], weight=w, feature_name=feats),
+        num_boost_round=rounds,
+    )
+    raw_ca = np.asarray(booster.predict(X[calib_rows][:, cols], raw_score=True))
     calibration = fit_isotonic(raw_ca, y[calib_rows])
     p_ca = Scorer.calibrate({"calibration": calibration}, raw_ca)
     full = np.array([examples[i].variant in ("full", "spliced") for i in calib_rows], dtype=bool)
     negatives = p_ca[(y[calib_rows] == 0) & full]
     threshold = float(np.quantile(negatives, 1 - TARGET_FPR)) if negatives.size else 0.5
-    return {"name": head, "booster": booster, "features": feats, "calibration": calibration,
-            "threshold": min(max(threshold, 0.05), 0.95), "params": params, "rounds": rounds, "cv": cv}
+    return {
+        "name": head,
+        "booster": booster,
+        "features": feats,
+        "calibration": calibration,
+        "threshold": min(max(threshold, 0.05), 0.95),
+        "params": params,
+        "rounds": rounds,
+        "cv": cv,
+    }
 
 
 def head_probabilities(head: dict[str, Any], X: np.ndarray) -> np.ndarray:
@@ -171,9 +209,12 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
     """Test-split metrics of one head: overall (as supplied), profile-only, and per dataset."""
     full = np.array([e.variant in ("full", "spliced") for e in examples], dtype=bool)
     prof = np.array([e.variant == "profile" for e in examples], dtype=bool)
-    out: dict[str, Any] = {"overall": metrics.summary(y[full], probs[full]),
-                           "profile_only": metrics.summary(y[prof], probs[prof]),
-                           "all_variants": metrics.summary(y, probs), "per_dataset": {}}
+    out: dict[str, Any] = {
+        "overall": metrics.summary(y[full], probs[full]),
+        "profile_only": metrics.summary(y[prof], probs[prof]),
+        "all_variants": metrics.summary(y, probs),
+        "per_dataset": {},
+    }
     for name in sorted({e.dataset for e in examples}):
         in_ds = np.array([e.dataset == name for e in examples]) & full
         # A head whose positives come from one source: compare all test positives with this dataset's negatives.
@@ -183,8 +224,9 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
     return out
 
 
-def fit_heads(examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune: bool = True, rounds: int = 200,
-              log: Log = print) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def fit_heads(
+    examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune: bool = True, rounds: int = 200, log: Log = print
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Trains, calibrates and tests every head on prepared examples and their feature matrix.
 
     Returns:
@@ -196,23 +238,42 @@ def fit_heads(examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune:
     for head in HEAD_NAMES:
         mask, y = head_rows(head, examples)
         log(f"[{head}] training on {int((mask & (split == 'train')).sum())} examples")
-        fitted = fit_head(head, examples, X, np.flatnonzero(mask & (split == "train")),
-                          np.flatnonzero(mask & (split == "calib")), rng, n_jobs=n_jobs, tune=tune, rounds=rounds, log=log)
+        fitted = fit_head(
+            head,
+            examples,
+            X,
+            np.flatnonzero(mask & (split == "train")),
+            np.flatnonzero(mask & (split == "calib")),
+            rng,
+            n_jobs=n_jobs,
+            tune=tune,
+            rounds=rounds,
+            log=log,
+        )
         te = np.flatnonzero(mask & (split == "test"))
-        result = split_metrics(head, head_probabilities(fitted, X[te]), y[te], [examples[i] for i in te])
+        result = split_metrics(head, head_probabilities(fitted, X[te]), y[te], [examples[int(i)] for i in te])
         o = result["overall"]
-        log(f"[{head}] test ROC AUC {o['roc_auc']:.4f}  PR AUC {o['pr_auc']:.4f}  ECE {o['ece']:.4f}  "
-            f"profile-only AUC {result['profile_only']['roc_auc']:.4f}  threshold {fitted['threshold']:.3f}")
+        log(
+            f"[{head}] test ROC AUC {o['roc_auc']:.4f}  PR AUC {o['pr_auc']:.4f}  ECE {o['ece']:.4f}  "
+            f"profile-only AUC {result['profile_only']['roc_auc']:.4f}  threshold {fitted['threshold']:.3f}"
+        )
         for name, m in result["per_dataset"].items():
             log(f"    {name:14s} ROC AUC {m['roc_auc']:.4f}  n={m['n']} positives={m['positives']}")
         cv, params, n_rounds = fitted.pop("cv"), fitted.pop("params"), fitted.pop("rounds")
         heads.append(fitted)
-        card_heads.append({
-            "name": head, "features": fitted["features"], "excluded_features": excluded_features(head),
-            "threshold": fitted["threshold"],
-            "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of calibration-split negatives fall",
-            "params": params, "num_boost_round": n_rounds, "cv": cv, "test_metrics": result,
-        })
+        card_heads.append(
+            {
+                "name": head,
+                "features": fitted["features"],
+                "excluded_features": excluded_features(head),
+                "threshold": fitted["threshold"],
+                "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of calibration-split negatives fall",
+                "params": params,
+                "num_boost_round": n_rounds,
+                "cv": cv,
+                "test_metrics": result,
+            }
+        )
     return heads, card_heads
 
 
@@ -221,25 +282,44 @@ def _versions() -> dict[str, str]:
     import lightgbm
     import sklearn
 
-    return {"python": platform.python_version(), "lightgbm": lightgbm.__version__, "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__, "joblib": joblib.__version__}
+    return {
+        "python": platform.python_version(),
+        "lightgbm": lightgbm.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+        "joblib": joblib.__version__,
+    }
 
 
-def save_model(heads: list[dict[str, Any]], card: dict[str, Any], reference: dict[str, Any], out_artifact: Path,
-               out_card: Path, version: str = MODEL_VERSION) -> dict[str, Any]:
+def save_model(
+    heads: list[dict[str, Any]],
+    card: dict[str, Any],
+    reference: dict[str, Any],
+    out_artifact: Path,
+    out_card: Path,
+    version: str = MODEL_VERSION,
+) -> dict[str, Any]:
     """Writes the artifact, then the card that records its sha256 (the only checksum the service trusts)."""
     import joblib
 
-    artifact = {"format": 1, "version": version, "feature_names": list(FEATURE_NAMES), "heads": heads,
-                "reference": reference}
+    artifact = {
+        "format": 1,
+        "version": version,
+        "feature_names": list(FEATURE_NAMES),
+        "heads": heads,
+        "reference": reference,
+    }
     out_artifact.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(artifact, out_artifact, compress=3)
     card = {
-        "name": "botlens", "version": version,
-        "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "name": "botlens",
+        "version": version,
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "artifact": {"file": out_artifact.name, "sha256": sha256_file(out_artifact)},
         "classes": [h["name"] for h in heads],
-        "features": [{"name": s.name, "group": s.group, "unit": s.unit, "description": s.description} for s in FEATURES],
+        "features": [
+            {"name": s.name, "group": s.group, "unit": s.unit, "description": s.description} for s in FEATURES
+        ],
         **card,
         "library_versions": _versions(),
     }
@@ -266,15 +346,19 @@ def data_summary(examples: Sequence[Example]) -> dict[str, Any]:
     summary = Counter((e.dataset, e.label, e.split) for e in examples if e.variant == "full")
     return {
         "split_rule": "sha256(dataset:account_key) mod 100: <70 train, <85 calibration, else test",
-        "accounts": [{"dataset": d, "label": l, "split": s, "accounts": n} for (d, l, s), n in sorted(summary.items())],
+        "accounts": [
+            {"dataset": d, "label": label, "split": s, "accounts": n} for (d, label, s), n in sorted(summary.items())
+        ],
         "augmentation": "each account also as its newest k posts (k in 1,5,20,50,200) and profile-only; "
-                        "hijacked = semi-synthetic splices of a genuine history, a silence and another account's posts; "
-                        "train-side missingness matching between classes (bot: within each dataset; troll: overall)",
+        "hijacked = semi-synthetic splices of a genuine history, a silence and another account's posts; "
+        "train-side missingness matching between classes (bot: within each dataset; troll: overall)",
         "sources": sorted(datasets.LOADERS),
     }
 
 
-def train(data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int = 2, log: Log = print) -> dict[str, Any]:
+def train(
+    data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int = 2, log: Log = print
+) -> dict[str, Any]:
     """Loads the real data, trains and calibrates every head, writes the artifact and its card.
 
     Returns:
@@ -283,12 +367,23 @@ def train(data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int
     started = time.time()
     examples, X = prepare_examples(data_dir, n_jobs, log)
     heads, card_heads = fit_heads(examples, X, n_jobs=n_jobs, log=log)
-    card = save_model(heads, {
-        "heads": card_heads,
-        "training_data": data_summary(examples),
-        "training": {"base_params": BASE_PARAMS, "tree_grid": TREE_GRID, "round_grid": ROUND_GRID, "seed": SEED,
-                     "seconds": round(time.time() - started)},
-    }, reference_percentiles(X, examples), out_artifact, out_card)
+    card = save_model(
+        heads,
+        {
+            "heads": card_heads,
+            "training_data": data_summary(examples),
+            "training": {
+                "base_params": BASE_PARAMS,
+                "tree_grid": TREE_GRID,
+                "round_grid": ROUND_GRID,
+                "seed": SEED,
+                "seconds": round(time.time() - started),
+            },
+        },
+        reference_percentiles(X, examples),
+        out_artifact,
+        out_card,
+    )
     log(f"wrote {out_artifact} ({card['artifact']['sha256'][:12]}) and {out_card} in {time.time() - started:.0f}s")
     return card
 

@@ -184,7 +184,9 @@ class TreeExplainer:
         self._shift = self._word.type(8 * (width - 1))
         self._offset = np.arange(n, dtype=np.intp) * 2**depth
         # One table row (a leaf's contributions for one pattern) is one element, so a lookup is one take.
-        self._rows = np.ascontiguousarray(table.reshape(n * 2**depth, depth)).view(np.dtype((np.void, 8 * depth))).ravel()
+        self._rows = (
+            np.ascontiguousarray(table.reshape(n * 2**depth, depth)).view(np.dtype((np.void, 8 * depth))).ravel()
+        )
         # Where each looked-up contribution goes in a chunk's flattened (rows, features + 1) output.
         span = self.n_features + 1
         self._index = (np.arange(CHUNK_ROWS, dtype=np.intp)[:, None] * span + feature.ravel()).ravel()

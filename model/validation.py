@@ -13,9 +13,10 @@ Two validators are built from the same declarations for one set of :class:`Limit
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
@@ -54,7 +55,8 @@ LATE_POST_MESSAGE = "Post is dated more than one day after observed_at."
 class Timestamp(fields.DateTime):
     """RFC 3339 date-time, loaded as UTC epoch seconds, within 2006-01-01 .. server clock + 1 day."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+    # Loads to epoch seconds rather than a datetime: records hold UTC seconds.
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:  # type: ignore[override]
         try:
             return check_timestamp(value, time.time(), attr or "")
         except InvalidRecordError as exc:
@@ -74,8 +76,9 @@ class RefSchema(Schema):
     """Another post, by id and/or author handle (at least one)."""
 
     id = fields.String(validate=validate.Length(min=1, max=1000), metadata={"description": "The post's id."})
-    author = fields.String(validate=validate.Length(min=1, max=1000),
-                           metadata={"description": "Its author's handle or id."})
+    author = fields.String(
+        validate=validate.Length(min=1, max=1000), metadata={"description": "Its author's handle or id."}
+    )
 
     @validates_schema
     def _one_present(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -85,8 +88,11 @@ class RefSchema(Schema):
 
 def schema_field(spec: FieldSpec, limits: Limits) -> fields.Field:
     """The marshmallow field of one declared request field."""
-    options: dict[str, Any] = {"metadata": {"description": spec.description}, "required": spec.required,
-                               "allow_none": spec.nullable}
+    options: dict[str, Any] = {
+        "metadata": {"description": spec.description},
+        "required": spec.required,
+        "allow_none": spec.nullable,
+    }
     if spec.default is not None:
         options["load_default"] = spec.default
     length = spec.max_length(limits)
@@ -122,25 +128,37 @@ def make_request_schemas(limits: Limits) -> tuple[type[Schema], type[Schema], ty
             observed = data.get("observed_at")
             if observed is None:
                 return
-            late = {f"{i}": {"created_at": [LATE_POST_MESSAGE]}
-                    for i, p in enumerate(data.get("posts") or []) if p["created_at"] > observed + SKEW_SECONDS}
+            late = {
+                f"{i}": {"created_at": [LATE_POST_MESSAGE]}
+                for i, p in enumerate(data.get("posts") or [])
+                if p["created_at"] > observed + SKEW_SECONDS
+            }
             if late:
                 raise ValidationError({"posts": late})
 
     request_fields: dict[str, fields.Field] = {
         "account": fields.Nested(account, required=True),
-        "posts": fields.List(fields.Nested(post), load_default=list, validate=validate.Length(max=limits.posts),
-                             metadata={"description": POSTS_DESCRIPTION.format(limit=limits.posts)}),
+        "posts": fields.List(
+            fields.Nested(post),
+            load_default=list,
+            validate=validate.Length(max=limits.posts),
+            metadata={"description": POSTS_DESCRIPTION.format(limit=limits.posts)},
+        ),
         **{s.name: schema_field(s, limits) for s in REQUEST_FIELDS},
     }
-    request = type("ScoreRequestSchema", (ScoreRequestSchema,), {
-        "__doc__": ScoreRequestSchema.__doc__, **request_fields})
+    request = type(
+        "ScoreRequestSchema", (ScoreRequestSchema,), {"__doc__": ScoreRequestSchema.__doc__, **request_fields}
+    )
 
     class BatchRequestSchema(Schema):
         """Up to the batch limit of score requests, each validated on its own."""
 
-        accounts = fields.List(AccountSlot(), required=True, validate=validate.Length(min=1, max=limits.batch),
-                               metadata={"description": f"1..{limits.batch} score requests."})
+        accounts = fields.List(
+            AccountSlot(),
+            required=True,
+            validate=validate.Length(min=1, max=limits.batch),
+            metadata={"description": f"1..{limits.batch} score requests."},
+        )
 
     return account, request, BatchRequestSchema
 
@@ -217,7 +235,7 @@ def _fast_type(spec: FieldSpec, limits: Limits) -> Any:
         base = _Stamp
     elif spec.kind is Kind.STRINGS:
         item = Annotated[str, msgspec.Meta(max_length=limits.string_length)]
-        base = Annotated[list[item], msgspec.Meta(max_length=length)]  # type: ignore[valid-type]
+        base = Annotated[list[item], msgspec.Meta(max_length=length)]
     elif spec.kind is Kind.REF:
         base = _Ref
     else:
@@ -254,15 +272,26 @@ class FastDecoder:
         account_t = msgspec.defstruct("FastAccount", [_struct_field(s, limits) for s in ACCOUNT_FIELDS], **options)
         # Field order is the contract's: _input transposes posts by position (POST_NAMES).
         post_t = msgspec.defstruct("FastPost", [_struct_field(s, limits) for s in POST_FIELDS], **options)
-        self.request_type = msgspec.defstruct("FastRequest", [
-            ("account", account_t),
-            ("posts", Annotated[list[post_t], msgspec.Meta(max_length=limits.posts)],  # type: ignore[valid-type]
-             msgspec.field(default_factory=list)),
-            *[_struct_field(s, limits) for s in REQUEST_FIELDS],
-        ], **options)
-        envelope_t = msgspec.defstruct("FastBatch", [
-            ("accounts", Annotated[list[msgspec.Raw], msgspec.Meta(min_length=1, max_length=limits.batch)]),
-        ], **options)
+        self.request_type = msgspec.defstruct(
+            "FastRequest",
+            [
+                ("account", account_t),
+                (
+                    "posts",
+                    Annotated[list[post_t], msgspec.Meta(max_length=limits.posts)],  # type: ignore[valid-type]
+                    msgspec.field(default_factory=list),
+                ),
+                *[_struct_field(s, limits) for s in REQUEST_FIELDS],
+            ],
+            **options,
+        )
+        envelope_t = msgspec.defstruct(
+            "FastBatch",
+            [
+                ("accounts", Annotated[list[msgspec.Raw], msgspec.Meta(min_length=1, max_length=limits.batch)]),
+            ],
+            **options,
+        )
         self._decoder = msgspec.json.Decoder(self.request_type)
         self._envelope = msgspec.json.Decoder(envelope_t)
         self._refs = [s.name for s in POST_FIELDS if s.kind is Kind.REF]
@@ -298,7 +327,8 @@ class FastDecoder:
             NotFast: not a well-formed envelope within the batch limit; ask the schema.
         """
         try:
-            return self._envelope.decode(body).accounts  # type: ignore[no-any-return]
+            items: list[msgspec.Raw] = self._envelope.decode(body).accounts  # type: ignore[attr-defined]
+            return items
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as exc:
             raise NotFast from exc
 
@@ -316,8 +346,11 @@ class FastDecoder:
         account = Account(**values)
         observed = None if request.observed_at is None else float(in_range(_epochs([request.observed_at]))[0])
         # Posts to columns in C: each struct to a tuple of its fields, then transposed.
-        columns = dict(zip(POST_NAMES, map(list, zip(*map(astuple, request.posts))))) if request.posts else \
-            {name: [] for name in POST_NAMES}
+        columns = (
+            dict(zip(POST_NAMES, map(list, zip(*map(astuple, request.posts)))))
+            if request.posts
+            else {name: [] for name in POST_NAMES}
+        )
         for name in self._refs:
             if any(ref is not None and ref.id is None and ref.author is None for ref in columns[name]):
                 raise NotFast
@@ -370,7 +403,12 @@ class Validator:
             return self.fast.convert(native, now)
         except NotFast:
             pass
-        return prepare(load(self.request_schema, native), now=now)
+        try:
+            return prepare(load(self.request_schema, native), now=now)
+        except (RequestValidationError, InvalidRecordError) as exc:
+            if fmt == "native":
+                raise
+            raise platforms.in_payload_terms(fmt, raw, exc) from exc
 
     def batch(self, raw: bytes) -> list[Any]:
         """A batch body's items: undecoded if the envelope is well formed, else schema-loaded.
@@ -382,7 +420,8 @@ class Validator:
         try:
             return self.fast.batch(raw)
         except NotFast:
-            return load(self.batch_schema, parse_json(raw))["accounts"]  # type: ignore[no-any-return]
+            accounts: list[Any] = load(self.batch_schema, parse_json(raw))["accounts"]
+            return accounts
 
 
 def parse_json(raw: bytes | msgspec.Raw) -> Any:
@@ -392,7 +431,6 @@ def parse_json(raw: bytes | msgspec.Raw) -> Any:
         MalformedInputError: not valid JSON.
     """
     try:
-        return orjson.loads(memoryview(raw))  # type: ignore[arg-type]
+        return orjson.loads(memoryview(raw))
     except orjson.JSONDecodeError as exc:
         raise MalformedInputError(f"The body is not valid JSON: {exc}") from exc
-

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,8 +26,14 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     X = examples.feature_matrix(all_examples, n_jobs=1)
     heads, card_heads = train.fit_heads(all_examples, X, n_jobs=1, tune=False, rounds=40, log=lambda *_: None)
     artifact, card = out / "model.joblib", out / "card.json"
-    train.save_model(heads, {"heads": card_heads, "training_data": {"synthetic": True}}, train.reference_percentiles(X, all_examples),
-                     artifact, card, version="test-0")
+    train.save_model(
+        heads,
+        {"heads": card_heads, "training_data": {"synthetic": True}},
+        train.reference_percentiles(X, all_examples),
+        artifact,
+        card,
+        version="test-0",
+    )
     return artifact, card
 
 

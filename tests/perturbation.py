@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from model.features import FEATURE_INDEX
 from model.scoring import Scorer, ScoringInput
@@ -16,8 +16,12 @@ def top_bot_features_moved(scorer: Scorer, items: Sequence[ScoringInput]) -> int
     moved = 0
     for row, result in enumerate(scorer.score(items)):
         top = result["explanations"]["bot"]["top_features"][0]
-        if (top["contribution"] <= 0 or top["value"] is None or top["feature"] not in scorer.reference
-                or scorer.reference[top["feature"]]["p50"] == top["value"]):
+        if (
+            top["contribution"] <= 0
+            or top["value"] is None
+            or top["feature"] not in scorer.reference
+            or scorer.reference[top["feature"]]["p50"] == top["value"]
+        ):
             continue  # Nothing to move it to: the value already is the typical one.
         perturbed = X[row : row + 1].copy()
         perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]

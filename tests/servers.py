@@ -38,19 +38,32 @@ def post(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> tup
 
 
 @contextlib.contextmanager
-def gunicorn(small_model: tuple[Path, Path], folder: Path, workers: int = 2,
-             env: Mapping[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def gunicorn(
+    small_model: tuple[Path, Path], folder: Path, workers: int = 2, env: Mapping[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Starts gunicorn with ``gunicorn.conf.py`` on a free port; yields its base URL once ready, then stops it."""
     port = free_port()
     metrics = folder / "metrics"
     metrics.mkdir(exist_ok=True)
-    environ = {**os.environ, "BOTLENS_MODEL_PATH": str(small_model[0]), "BOTLENS_MODEL_CARD_PATH": str(small_model[1]),
-               "BOTLENS_BIND": f"127.0.0.1:{port}", "BOTLENS_WORKERS": str(workers), "BOTLENS_LOG_LEVEL": "warning",
-               "PROMETHEUS_MULTIPROC_DIR": str(metrics), **(env or {})}
+    environ = {
+        **os.environ,
+        "BOTLENS_MODEL_PATH": str(small_model[0]),
+        "BOTLENS_MODEL_CARD_PATH": str(small_model[1]),
+        "BOTLENS_BIND": f"127.0.0.1:{port}",
+        "BOTLENS_WORKERS": str(workers),
+        "BOTLENS_LOG_LEVEL": "warning",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+        **(env or {}),
+    }
     if "BOTLENS_STATE_DIR" not in (env or {}):
         environ.pop("BOTLENS_STATE_DIR", None)  # each server gets gunicorn.conf.py's fresh folder
-    server = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py", "api:create_app()"], cwd=ROOT, env=environ,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py", "api:create_app()"],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 30

@@ -6,25 +6,38 @@ ever shipped or called done.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from model.datasets import BOT, HUMAN, TROLL, LabelledAccount
-from model.records import format_timestamp
 
 OBSERVED = 1_600_000_000.0  # 2020-09-13
 DAY = 86400.0
 
 
-def _posts(times: np.ndarray, rng: np.random.Generator, source: str, retweet: float, tags: list[str]) -> list[dict[str, Any]]:
+def format_timestamp(epoch: float) -> str:
+    """RFC 3339 text of epoch seconds with its fraction (the synthetic posts are not whole seconds)."""
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _posts(
+    times: np.ndarray, rng: np.random.Generator, source: str, retweet: float, tags: list[str]
+) -> list[dict[str, Any]]:
     out = []
     for i, t in enumerate(sorted(times)):
-        out.append({
-            "id": f"p{i}", "created_at": format_timestamp(float(t)), "text": f"post number {rng.integers(1e6)}",
-            "source": source, "lang": "en", "is_retweet": bool(rng.random() < retweet),
-            "hashtags": [str(rng.choice(tags))] if tags and rng.random() < 0.7 else [],
-        })
+        out.append(
+            {
+                "id": f"p{i}",
+                "created_at": format_timestamp(float(t)),
+                "text": f"post number {rng.integers(1e6)}",
+                "source": source,
+                "lang": "en",
+                "is_retweet": bool(rng.random() < retweet),
+                "hashtags": [str(rng.choice(tags))] if tags and rng.random() < 0.7 else [],
+            }
+        )
     return out
 
 
@@ -35,11 +48,21 @@ def human(i: int, rng: np.random.Generator, n_posts: int | None = None) -> dict[
     hours = rng.normal(19, 3, n) % 24
     times = OBSERVED - days * DAY + (hours - 12) * 3600
     return {
-        "account": {"id": f"h{i}", "screen_name": f"person{i}", "name": f"Person {i}", "description": "I like tea",
-                    "created_at": format_timestamp(OBSERVED - rng.uniform(400, 3000) * DAY),
-                    "followers_count": int(rng.lognormal(5, 1)), "friends_count": int(rng.lognormal(5, 1)),
-                    "statuses_count": int(rng.lognormal(8, 1)), "default_profile": False, "default_profile_image": False},
-        "posts": _posts(np.minimum(times, OBSERVED), rng, str(rng.choice(["Twitter for iPhone", "Twitter for Android"])), 0.2, []),
+        "account": {
+            "id": f"h{i}",
+            "screen_name": f"person{i}",
+            "name": f"Person {i}",
+            "description": "I like tea",
+            "created_at": format_timestamp(OBSERVED - rng.uniform(400, 3000) * DAY),
+            "followers_count": int(rng.lognormal(5, 1)),
+            "friends_count": int(rng.lognormal(5, 1)),
+            "statuses_count": int(rng.lognormal(8, 1)),
+            "default_profile": False,
+            "default_profile_image": False,
+        },
+        "posts": _posts(
+            np.minimum(times, OBSERVED), rng, str(rng.choice(["Twitter for iPhone", "Twitter for Android"])), 0.2, []
+        ),
         "observed_at": format_timestamp(OBSERVED),
     }
 
@@ -50,10 +73,18 @@ def bot(i: int, rng: np.random.Generator, n_posts: int | None = None) -> dict[st
     period = float(rng.choice([300, 600, 900]))
     times = OBSERVED - np.arange(n) * period
     return {
-        "account": {"id": f"b{i}", "screen_name": f"xq{rng.integers(1e8)}", "name": "Deals",
-                    "created_at": format_timestamp(OBSERVED - rng.uniform(5, 60) * DAY), "description": "",
-                    "followers_count": int(rng.integers(0, 3)), "friends_count": int(rng.integers(500, 2000)),
-                    "statuses_count": int(rng.integers(2000, 9000)), "default_profile": True, "default_profile_image": True},
+        "account": {
+            "id": f"b{i}",
+            "screen_name": f"xq{rng.integers(1e8)}",
+            "name": "Deals",
+            "created_at": format_timestamp(OBSERVED - rng.uniform(5, 60) * DAY),
+            "description": "",
+            "followers_count": int(rng.integers(0, 3)),
+            "friends_count": int(rng.integers(500, 2000)),
+            "statuses_count": int(rng.integers(2000, 9000)),
+            "default_profile": True,
+            "default_profile_image": True,
+        },
         "posts": _posts(times, rng, "dlvr.it", 0.9, []),
         "observed_at": format_timestamp(OBSERVED),
     }
@@ -68,10 +99,15 @@ def troll(i: int, rng: np.random.Generator, n_posts: int | None = None) -> dict[
     base = OBSERVED - (OBSERVED % (7 * DAY)) - 3 * DAY  # A Monday 00:00 UTC.
     times = base - 9 * 7 * DAY + week_day * DAY + hour_utc * 3600
     return {
-        "account": {"id": f"t{i}", "screen_name": f"patriot_{i}", "name": "Jenna",
-                    "created_at": format_timestamp(OBSERVED - rng.uniform(200, 900) * DAY),
-                    "followers_count": int(rng.integers(0, 50)), "friends_count": int(rng.integers(50, 400)),
-                    "statuses_count": int(rng.integers(500, 5000))},
+        "account": {
+            "id": f"t{i}",
+            "screen_name": f"patriot_{i}",
+            "name": "Jenna",
+            "created_at": format_timestamp(OBSERVED - rng.uniform(200, 900) * DAY),
+            "followers_count": int(rng.integers(0, 50)),
+            "friends_count": int(rng.integers(50, 400)),
+            "statuses_count": int(rng.integers(500, 5000)),
+        },
         "posts": _posts(times, rng, "Twitter Web Client", 0.5, ["MAGA", "BlackLivesMatter"]),
         "observed_at": format_timestamp(OBSERVED),
     }

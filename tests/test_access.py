@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-
-import os
-import signal
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 from api.access import is_public
 from api.auth import KeyStore, mint, presented_key
@@ -52,7 +51,9 @@ def test_auth_missing_key_401(keyed: tuple[Any, str, str]) -> None:
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", [{"Authorization": "Bearer nope"}, {"X-API-Key": "bl_00000000_wrong"}, {"Authorization": "Basic abc"}])
+@pytest.mark.parametrize(
+    "header", [{"Authorization": "Bearer nope"}, {"X-API-Key": "bl_00000000_wrong"}, {"Authorization": "Basic abc"}]
+)
 def test_auth_wrong_key_401(keyed: tuple[Any, str, str], header: dict[str, str]) -> None:
     client, _, _ = keyed
     assert client.post("/v1/score", json=_body(), headers=header).status_code == 401
@@ -116,8 +117,14 @@ def test_presented_key_reads_both_headers() -> None:
 def test_cors_for_extension_origin(app_factory: Any) -> None:
     origin = "chrome-extension://abcdefghijklmnop"
     client = app_factory(CORS_ORIGINS=[origin]).test_client()
-    preflight = client.options("/v1/score", headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                                                     "Access-Control-Request-Headers": "Authorization, Content-Type"})
+    preflight = client.options(
+        "/v1/score",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        },
+    )
     assert preflight.headers.get("Access-Control-Allow-Origin") == origin
     other = client.post("/v1/score", json=_body(), headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
@@ -214,8 +221,9 @@ def _workers(master: int) -> list[int]:
     return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
-@pytest.mark.skipif(not servers.GUNICORN.exists() or not Path("/proc/self/task").is_dir(),
-                    reason="needs gunicorn and Linux /proc")
+@pytest.mark.skipif(
+    not servers.GUNICORN.exists() or not Path("/proc/self/task").is_dir(), reason="needs gunicorn and Linux /proc"
+)
 def test_quota_exact_across_two_gunicorn_workers(small_model: Any, tmp_path: Any) -> None:
     alternating, alternating_record = mint("alternating", 3)
     burst, burst_record = mint("burst", 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -57,8 +58,10 @@ def test_score_profile_only_warns(client: Any) -> None:
 
 
 def test_score_offsets_normalised_to_utc(client: Any) -> None:
-    body = {"account": {"id": "1", "created_at": "2019-01-01T03:00:00+03:00"},
-            "posts": [{"created_at": "2020-01-01T05:00:00+05:00"}]}
+    body = {
+        "account": {"id": "1", "created_at": "2019-01-01T03:00:00+03:00"},
+        "posts": [{"created_at": "2020-01-01T05:00:00+05:00"}],
+    }
     result = client.post("/v1/score", json=body).get_json()
     assert result["observed_at"] == "2020-01-01T00:00:00Z"
 
@@ -69,8 +72,11 @@ def test_score_lang_variants_accepted(client: Any) -> None:
 
 
 def test_score_warns_about_posts_after_observed_at(client: Any) -> None:
-    body = {"account": {"id": "1"}, "observed_at": "2020-01-01T00:00:00Z",
-            "posts": [{"created_at": "2020-01-01T06:00:00Z"}, {"created_at": "2019-12-31T00:00:00Z"}]}
+    body = {
+        "account": {"id": "1"},
+        "observed_at": "2020-01-01T00:00:00Z",
+        "posts": [{"created_at": "2020-01-01T06:00:00Z"}, {"created_at": "2019-12-31T00:00:00Z"}],
+    }
     result = client.post("/v1/score", json=body).get_json()
     assert result["n_posts"] == 2
     assert any("after observed_at" in w for w in result["warnings"])
@@ -109,11 +115,23 @@ def test_score_wrong_content_type_415(client: Any) -> None:
         ({"account": {"id": "1"}, "posts": [{"text": "no time"}]}, "posts.0.created_at"),
         ({"account": {"id": "1"}, "posts": [{"created_at": "2400-01-01T00:00:00Z"}]}, "posts.0.created_at"),
         ({"account": {"id": "1"}, "posts": {"created_at": "2020-01-01T00:00:00Z"}}, "posts"),
-        ({"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z", "hashtags": "tag"}]}, "posts.0.hashtags"),
-        ({"account": {"id": "1"}, "observed_at": "2020-01-01T00:00:00Z",
-          "posts": [{"created_at": "2020-01-03T00:00:00Z"}]}, "posts.0.created_at"),
+        (
+            {"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z", "hashtags": "tag"}]},
+            "posts.0.hashtags",
+        ),
+        (
+            {
+                "account": {"id": "1"},
+                "observed_at": "2020-01-01T00:00:00Z",
+                "posts": [{"created_at": "2020-01-03T00:00:00Z"}],
+            },
+            "posts.0.created_at",
+        ),
         ({"account": {"id": "1", "description": "x" * 10_001}}, "account.description"),
-        ({"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z", "mentions": ["a"] * 201}]}, "posts.0.mentions"),
+        (
+            {"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z", "mentions": ["a"] * 201}]},
+            "posts.0.mentions",
+        ),
     ],
 )
 def test_score_schema_violations_422_name_the_field(client: Any, body: dict[str, Any], field: str) -> None:
@@ -192,3 +210,21 @@ def test_config_from_prefixed_environment(app_factory: Any, monkeypatch: pytest.
     monkeypatch.setenv("BOTLENS_MAX_POSTS", "3")
     client = app_factory().test_client()
     assert client.post("/v1/score", json=_body(4)).status_code == 422
+
+
+@pytest.mark.parametrize("observed", [None, "2020-01-02T03:04:05.898Z", "2020-01-02T06:04:05+03:00"])
+def test_response_timestamps_have_one_form(client: Any, observed: Any) -> None:
+    body: dict[str, Any] = {"account": {"id": "1"}}
+    if observed:
+        body["observed_at"] = observed
+    result = client.post("/v1/score", json=body).get_json()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result["observed_at"]), result["observed_at"]
+    if observed:
+        assert result["observed_at"] == "2020-01-02T03:04:05Z"
+
+
+@pytest.mark.parametrize("stamp", ["2020-01-01", "20200101T000000Z", "2020-W01-1T00:00:00Z", "2020-01-01T00:00:00"])
+def test_timestamps_other_than_rfc3339_are_422(client: Any, stamp: str) -> None:
+    response = client.post("/v1/score", json={"account": {"id": "1"}, "posts": [{"created_at": stamp}]})
+    assert response.status_code == 422
+    assert "RFC 3339" in response.get_json()["errors"]["posts.0.created_at"][0]

@@ -48,8 +48,12 @@ def test_batch_all_invalid_still_200_with_problems(client: Any) -> None:
 
 
 def test_batch_envelope_errors_422(client: Any, app_factory: Any) -> None:
-    for body, field in (({"accounts": []}, "accounts"), ({}, "accounts"), ({"accounts": {}}, "accounts"),
-                        ({"accounts": [{"account": {"id": "1"}}], "more": 1}, "more")):
+    for body, field in (
+        ({"accounts": []}, "accounts"),
+        ({}, "accounts"),
+        ({"accounts": {}}, "accounts"),
+        ({"accounts": [{"account": {"id": "1"}}], "more": 1}, "more"),
+    ):
         response = client.post("/v1/score/batch", json=body)
         assert response.status_code == 422 and field in response.get_json()["errors"]
     small = app_factory(MAX_BATCH=2).test_client()

@@ -45,7 +45,9 @@ def test_cli_results_equal_api(tmp_path: Path, small_model: tuple[Path, Path], c
     body = synthetic.troll(5, np.random.default_rng(5), 40)
     source = tmp_path / "one.jsonl"
     source.write_bytes(orjson.dumps(body) + b"\n")
-    score_file(source, tmp_path / "o.jsonl", tmp_path / "e.jsonl", artifact=small_model[0], card=small_model[1], progress=False)
+    score_file(
+        source, tmp_path / "o.jsonl", tmp_path / "e.jsonl", artifact=small_model[0], card=small_model[1], progress=False
+    )
     assert json.loads((tmp_path / "o.jsonl").read_text()) == client.post("/v1/score", json=body).get_json()
 
 
@@ -58,18 +60,113 @@ def test_cli_parquet_in_and_out(tmp_path: Path, small_model: tuple[Path, Path]) 
     for row in rows:
         row["account"] = {k: v for k, v in row["account"].items()}
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
-    scored, failed = score_file(tmp_path / "in.parquet", tmp_path / "out.parquet", tmp_path / "e.jsonl",
-                                artifact=small_model[0], card=small_model[1], progress=False)
+    scored, failed = score_file(
+        tmp_path / "in.parquet",
+        tmp_path / "out.parquet",
+        tmp_path / "e.jsonl",
+        artifact=small_model[0],
+        card=small_model[1],
+        progress=False,
+    )
     assert (scored, failed) == (5, 0)
     table = pq.read_table(tmp_path / "out.parquet")
     assert table.num_rows == 5
-    assert {"account_id", "score_bot", "score_troll", "score_hijacked", "label", "explanations"} <= set(table.column_names)
+    assert {"account_id", "score_bot", "score_troll", "score_hijacked", "label", "explanations"} <= set(
+        table.column_names
+    )
 
 
 def test_cli_main_prints_counts(tmp_path: Path, small_model: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(_records()))
-    code = main(["score", str(source), "-o", str(tmp_path / "o.jsonl"), "--model", str(small_model[0]),
-                 "--card", str(small_model[1])])
+    code = main(
+        [
+            "score",
+            str(source),
+            "-o",
+            str(tmp_path / "o.jsonl"),
+            "--model",
+            str(small_model[0]),
+            "--card",
+            str(small_model[1]),
+        ]
+    )
     assert code == 0
     assert "scored 3, failed 3" in capsys.readouterr().err
+
+
+def test_cli_errors_file_in_line_order_with_plain_json_message(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+    source = tmp_path / "in.jsonl"
+    # Validation failures and unparseable lines interleaved: the errors file follows the input's order.
+    source.write_bytes(b"\n".join([orjson.dumps({"account": {}}), b"nul", orjson.dumps([1]), b'{"a":']) + b"\n")
+    errors = tmp_path / "errors.jsonl"
+    assert score_file(
+        source, tmp_path / "o.jsonl", errors, artifact=small_model[0], card=small_model[1], progress=False
+    ) == (0, 4)
+    lines = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    assert lines[1]["problem"]["detail"] == "The record is not valid JSON (it breaks off at character 1)."
+    assert "expected 'null'" not in errors.read_text()
+
+
+def test_cli_points_at_errors_only_when_something_failed(
+    tmp_path: Path, small_model: tuple[Path, Path], capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(orjson.dumps(synthetic.bot(1, np.random.default_rng(1), 5)) + b"\n")
+    stale = tmp_path / "o.jsonl.errors.jsonl"
+    stale.write_text("from an earlier run\n")
+    assert (
+        main(
+            [
+                "score",
+                str(source),
+                "-o",
+                str(tmp_path / "o.jsonl"),
+                "--model",
+                str(small_model[0]),
+                "--card",
+                str(small_model[1]),
+            ]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "scored 1, failed 0," in err and "see" not in err
+    assert not stale.exists()
+
+
+def test_cli_keys_mint_and_revoke_without_warnings(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    keys = tmp_path / "keys.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "error::RuntimeWarning",
+            "-m",
+            "cli",
+            "keys",
+            "mint",
+            "--name",
+            "x",
+            "--quota",
+            "7",
+            "--file",
+            str(keys),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.startswith("bl_") and "Warning" not in run.stderr
+    record = json.loads(keys.read_text())[0]
+    assert record["quota_per_minute"] == 7 and record["name"] == "x" and run.stdout.strip() not in keys.read_text()
+    subprocess.run(
+        [sys.executable, "-m", "cli", "keys", "revoke", "--id", record["id"], "--file", str(keys)],
+        capture_output=True,
+        check=True,
+    )
+    assert json.loads(keys.read_text())[0]["revoked"] is True

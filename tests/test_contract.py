@@ -85,8 +85,11 @@ def test_fast_decoder_follows_the_declaration() -> None:
             assert field.required == spec.required, spec.name
             if not spec.required:
                 assert field.default == spec.default, spec.name
-    assert [f.name for f in msgspec.inspect.type_info(request).fields] == ["account", "posts",
-                                                                           *[s.name for s in REQUEST_FIELDS]]
+    assert [f.name for f in msgspec.inspect.type_info(request).fields] == [
+        "account",
+        "posts",
+        *[s.name for s in REQUEST_FIELDS],
+    ]
 
 
 @pytest.mark.parametrize("component, specs", [("Account", ACCOUNT_FIELDS), ("Post", POST_FIELDS)])
@@ -103,17 +106,34 @@ def test_spec_documents_every_declared_field(component: str, specs: tuple[FieldS
     assert sorted(SPEC[component].get("required", [])) == sorted(s.name for s in specs if s.required)
 
 
-@pytest.mark.parametrize("text", ["2020-01-01", "20200101T000000Z", "2020-W01-1T00:00:00Z", "2020-01-01T00:00:00",
-                                  "2020-01-01T00:00Z", " 2020-01-01T00:00:00Z", "2020-02-30T00:00:00Z", "yesterday"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2020-01-01",
+        "20200101T000000Z",
+        "2020-W01-1T00:00:00Z",
+        "2020-01-01T00:00:00",
+        "2020-01-01T00:00Z",
+        " 2020-01-01T00:00:00Z",
+        "2020-02-30T00:00:00Z",
+        "yesterday",
+    ],
+)
 def test_timestamps_must_be_rfc3339(text: str) -> None:
     with pytest.raises(InvalidRecordError) as caught:
         check_timestamp(text, now=2e9, field="posts.0.created_at")
     assert caught.value.field == "posts.0.created_at"
 
 
-@pytest.mark.parametrize("text, epoch", [("2020-01-01T00:00:00Z", 1577836800.0), ("2020-01-01 03:00:00+03:00", 1577836800.0),
-                                         ("2020-01-01T00:00:00.5Z", 1577836800.5),
-                                         ("2020-01-01T00:00:00.123456789-00:00", 1577836800.123456)])
+@pytest.mark.parametrize(
+    "text, epoch",
+    [
+        ("2020-01-01T00:00:00Z", 1577836800.0),
+        ("2020-01-01 03:00:00+03:00", 1577836800.0),
+        ("2020-01-01T00:00:00.5Z", 1577836800.5),
+        ("2020-01-01T00:00:00.123456789-00:00", 1577836800.123456),
+    ],
+)
 def test_timestamps_in_rfc3339_forms_are_read_as_utc(text: str, epoch: float) -> None:
     assert check_timestamp(text, now=2e9, field="x") == pytest.approx(epoch)
 

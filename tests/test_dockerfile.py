@@ -9,12 +9,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-INSTRUCTIONS = [line.strip() for line in re.sub(r"\\\n", " ", DOCKERFILE).splitlines()
-                if line.strip() and not line.strip().startswith("#")]
+INSTRUCTIONS = [
+    line.strip()
+    for line in re.sub(r"\\\n", " ", DOCKERFILE).splitlines()
+    if line.strip() and not line.strip().startswith("#")
+]
 
 
 def _all(keyword: str) -> list[str]:
-    return [line[len(keyword):].strip() for line in INSTRUCTIONS if line.upper().startswith(keyword + " ")]
+    return [line[len(keyword) :].strip() for line in INSTRUCTIONS if line.upper().startswith(keyword + " ")]
 
 
 def test_dockerfile_multistage_with_pinned_slim_base() -> None:

@@ -15,7 +15,10 @@ T0 = 1_500_000_000.0
 
 
 def _posts(times: list[float], **kwargs) -> list[Post]:
-    return [Post(created_at=t, id=str(i), text=f"text {i}", source="Twitter for iPhone", **kwargs) for i, t in enumerate(times)]
+    return [
+        Post(created_at=t, id=str(i), text=f"text {i}", source="Twitter for iPhone", **kwargs)
+        for i, t in enumerate(times)
+    ]
 
 
 def _f(vec: np.ndarray, name: str) -> float:
@@ -104,8 +107,14 @@ def test_extract_features_office_hours_moscow() -> None:
 
 
 def test_extract_features_hijack_drift() -> None:
-    old = [Post(created_at=T0 - 400 * 86400 + i * 40000, text="ciao", lang="it", source="Twitter for iPhone") for i in range(40)]
-    new = [Post(created_at=T0 - 10 * 86400 + i * 9000, text="buy now", lang="en", source="dlvr.it", is_retweet=True) for i in range(40)]
+    old = [
+        Post(created_at=T0 - 400 * 86400 + i * 40000, text="ciao", lang="it", source="Twitter for iPhone")
+        for i in range(40)
+    ]
+    new = [
+        Post(created_at=T0 - 10 * 86400 + i * 9000, text="buy now", lang="en", source="dlvr.it", is_retweet=True)
+        for i in range(40)
+    ]
     vec = extract_features(Account(id="1", created_at=T0 - 2000 * 86400), old + new, T0)
     assert _f(vec, "drift_language") == pytest.approx(1.0)
     assert _f(vec, "drift_source") == pytest.approx(1.0)

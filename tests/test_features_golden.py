@@ -16,16 +16,56 @@ from typing import Any
 import numpy as np
 
 from model.features import FEATURE_NAMES, extract_features
-from model.records import format_timestamp
 from model.scoring import prepare
 from tests import synthetic
+from tests.synthetic import format_timestamp
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "features_golden.npz"
-WORDS = ["news", "Новости", "新闻", "café", "naïve", "ÀÉÎ", "x_y", "#tag", "@someone", "12345", "ⅻ", "٣", "🙂",
-         "https://example.org/a?b=1", "http://t.co/xyz", "—", "\u00a0", "\x1c", "\t", "ΣΑΣ", "ǅ", "İ", "ß"]
-SOURCES = ["Twitter Web Client", "Twitter for iPhone", "dlvr.it", "my_bot", "ＴｗｅｅｔＤｅｃｋ", " ", None, "<b>odd</b>"]
-URLS = ["https://www.Example.org/x", "http://t.co/abc", "b.org/page", "::", "https://[bad", "ftp://user@host:21/",
-        "  https://news.example.com", "HTTPS://WWW.CAPS.ORG"]
+WORDS = [
+    "news",
+    "Новости",
+    "新闻",
+    "café",
+    "naïve",
+    "ÀÉÎ",
+    "x_y",
+    "#tag",
+    "@someone",
+    "12345",
+    "ⅻ",
+    "٣",
+    "🙂",
+    "https://example.org/a?b=1",
+    "http://t.co/xyz",
+    "—",
+    "\u00a0",
+    "\x1c",
+    "\t",
+    "ΣΑΣ",
+    "ǅ",
+    "İ",
+    "ß",
+]
+SOURCES = [
+    "Twitter Web Client",
+    "Twitter for iPhone",
+    "dlvr.it",
+    "my_bot",
+    "ＴｗｅｅｔＤｅｃｋ",
+    " ",
+    None,
+    "<b>odd</b>",
+]
+URLS = [
+    "https://www.Example.org/x",
+    "http://t.co/abc",
+    "b.org/page",
+    "::",
+    "https://[bad",
+    "ftp://user@host:21/",
+    "  https://news.example.com",
+    "HTTPS://WWW.CAPS.ORG",
+]
 
 
 def _messy(i: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -35,21 +75,32 @@ def _messy(i: int, rng: np.random.Generator) -> dict[str, Any]:
     posts = []
     for k in range(n):
         words = rng.choice(WORDS, int(rng.integers(0, 8)))
-        posts.append({
-            "id": None if rng.random() < 0.3 else f"m{int(rng.integers(5))}",
-            "created_at": format_timestamp(float(times[k]) + (86400 * 2 if rng.random() < 0.05 else 0)),
-            "text": None if rng.random() < 0.1 else " ".join(words),
-            "source": SOURCES[int(rng.integers(len(SOURCES)))],
-            "lang": [None, "en", "EN-gb", "in", "und", "ru", "zh-cn"][int(rng.integers(7))],
-            "is_retweet": bool(rng.random() < 0.4), "is_reply": bool(rng.random() < 0.2), "is_quote": rng.random() < 0.1,
-            "hashtags": [str(x) for x in rng.choice(["MAGA", "#maga", "", "#", "Тег"], int(rng.integers(0, 3)))],
-            "mentions": ["a"] * int(rng.integers(0, 3)),
-            "urls": [str(x) for x in rng.choice(URLS, int(rng.integers(0, 3)))],
-        })
-    return {"account": {"id": f"m{i}", "screen_name": "ab12cd_bot" if i % 3 == 0 else "Σam",
-                        "name": "Sam" if i % 2 else None, "description": " ".join(rng.choice(WORDS, 4)),
-                        "created_at": format_timestamp(synthetic.OBSERVED - 400 * 86400.0)},
-            "posts": posts, "observed_at": format_timestamp(synthetic.OBSERVED)}
+        posts.append(
+            {
+                "id": None if rng.random() < 0.3 else f"m{int(rng.integers(5))}",
+                "created_at": format_timestamp(float(times[k]) + (86400 * 2 if rng.random() < 0.05 else 0)),
+                "text": None if rng.random() < 0.1 else " ".join(words),
+                "source": SOURCES[int(rng.integers(len(SOURCES)))],
+                "lang": [None, "en", "EN-gb", "in", "und", "ru", "zh-cn"][int(rng.integers(7))],
+                "is_retweet": bool(rng.random() < 0.4),
+                "is_reply": bool(rng.random() < 0.2),
+                "is_quote": rng.random() < 0.1,
+                "hashtags": [str(x) for x in rng.choice(["MAGA", "#maga", "", "#", "Тег"], int(rng.integers(0, 3)))],
+                "mentions": ["a"] * int(rng.integers(0, 3)),
+                "urls": [str(x) for x in rng.choice(URLS, int(rng.integers(0, 3)))],
+            }
+        )
+    return {
+        "account": {
+            "id": f"m{i}",
+            "screen_name": "ab12cd_bot" if i % 3 == 0 else "Σam",
+            "name": "Sam" if i % 2 else None,
+            "description": " ".join(rng.choice(WORDS, 4)),
+            "created_at": format_timestamp(synthetic.OBSERVED - 400 * 86400.0),
+        },
+        "posts": posts,
+        "observed_at": format_timestamp(synthetic.OBSERVED),
+    }
 
 
 def golden_requests() -> list[dict[str, Any]]:

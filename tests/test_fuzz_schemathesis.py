@@ -6,15 +6,14 @@ pytest major yet); each operation gets a bounded number of examples.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 import yaml
-from dataclasses import asdict
 from hypothesis import HealthCheck, given, settings
-
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.auth import mint
@@ -38,8 +37,15 @@ def fuzz_app(small_model: tuple[Path, Path]) -> tuple[Any, Any, str]:
     from api import create_app
 
     key, record = mint("fuzz", 10**9)
-    app = create_app({"MODEL_PATH": str(small_model[0]), "MODEL_CARD_PATH": str(small_model[1]), "LOG_LEVEL": "WARNING",
-                      "AUTH_ENABLED": True, "API_KEYS": [asdict(record)]})
+    app = create_app(
+        {
+            "MODEL_PATH": str(small_model[0]),
+            "MODEL_CARD_PATH": str(small_model[1]),
+            "LOG_LEVEL": "WARNING",
+            "AUTH_ENABLED": True,
+            "API_KEYS": [asdict(record)],
+        }
+    )
     # Loaded from the app itself, so that every check (auth probes included) goes through WSGI.
     return schemathesis.openapi.from_wsgi("/openapi.yaml", app), app, key
 
@@ -50,8 +56,9 @@ def test_api_conforms_to_spec_under_fuzzing(method: str, path: str, fuzz_app: tu
     operation = schema[path][method]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     def run(case: Any) -> None:
         response = case.call(app=app, headers={"Authorization": f"Bearer {key}"})
         assert response.status_code < 500, (case.as_curl_command(), response.text[:500])

@@ -25,13 +25,22 @@ def _load(name: str) -> Any:
 
 def payloads() -> dict[str, dict[str, Any]]:
     return {
-        "twitter-v1": {"user": _load("twitter-v1/users_show_TweepyDev.json"),
-                       "statuses": _load("twitter-v1/user_timeline_TweepyDev.json")},
-        "twitter-v2": {"user": _load("twitter-v2/users_by_username_TwitterDev.json"),
-                       "tweets": _load("twitter-v2/users_tweets_PhillyNEFL.json")},
-        "mastodon": {"account": _load("mastodon/account_schochastics_fosstodon.json"),
-                     "statuses": _load("mastodon/account_statuses_schochastics_page1.json")},
-        "bluesky": {"profile": _load("bluesky/getProfiles_chriskenny.json"), "feed": _load("bluesky/getAuthorFeed_chriskenny.json")},
+        "twitter-v1": {
+            "user": _load("twitter-v1/users_show_TweepyDev.json"),
+            "statuses": _load("twitter-v1/user_timeline_TweepyDev.json"),
+        },
+        "twitter-v2": {
+            "user": _load("twitter-v2/users_by_username_TwitterDev.json"),
+            "tweets": _load("twitter-v2/users_tweets_PhillyNEFL.json"),
+        },
+        "mastodon": {
+            "account": _load("mastodon/account_schochastics_fosstodon.json"),
+            "statuses": _load("mastodon/account_statuses_schochastics_page1.json"),
+        },
+        "bluesky": {
+            "profile": _load("bluesky/getProfiles_chriskenny.json"),
+            "feed": _load("bluesky/getAuthorFeed_chriskenny.json"),
+        },
     }
 
 
@@ -76,8 +85,13 @@ def test_bluesky_adapter_reposts_dated_when_reposted() -> None:
 
 
 def test_bluesky_adapter_older_schema_without_created_at() -> None:
-    native = to_native("bluesky", {"profile": _load("bluesky/getProfile_shinyakato_2023.json"),
-                                   "feed": _load("bluesky/getAuthorFeed_shinyakato_2023.json")})
+    native = to_native(
+        "bluesky",
+        {
+            "profile": _load("bluesky/getProfile_shinyakato_2023.json"),
+            "feed": _load("bluesky/getAuthorFeed_shinyakato_2023.json"),
+        },
+    )
     assert "created_at" not in native["account"]
     assert len(native["posts"]) == 25
 
@@ -95,13 +109,16 @@ def test_platform_payload_scores_through_app(client: Any, fmt: str) -> None:
     assert batch["results"][1]["status"] == 422
 
 
-@pytest.mark.parametrize(("fmt", "payload", "field"), [
-    ("twitter-v1", {"statuses": []}, "user"),
-    ("twitter-v1", {"user": {"id_str": "1"}, "statuses": {}}, "statuses"),
-    ("twitter-v1", {"user": {"id_str": "1"}, "statuses": [5]}, "statuses.0"),
-    ("mastodon", {"account": []}, "account"),
-    ("bluesky", {"profile": {"did": "did:x"}, "feed": [{"post": None}]}, "feed.0.post"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "payload", "field"),
+    [
+        ("twitter-v1", {"statuses": []}, "user"),
+        ("twitter-v1", {"user": {"id_str": "1"}, "statuses": {}}, "statuses"),
+        ("twitter-v1", {"user": {"id_str": "1"}, "statuses": [5]}, "statuses.0"),
+        ("mastodon", {"account": []}, "account"),
+        ("bluesky", {"profile": {"did": "did:x"}, "feed": [{"post": None}]}, "feed.0.post"),
+    ],
+)
 def test_adapter_bad_payload_names_the_field(fmt: str, payload: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidRecordError) as info:
         to_native(fmt, payload)
@@ -114,10 +131,91 @@ def test_unknown_format_422(client: Any) -> None:
 
 
 def test_adapter_garbage_types_give_422_not_500(client: Any) -> None:
-    for fmt, body in (("twitter-v1", {"user": {"id_str": 5, "created_at": 7, "entities": "x"},
-                                      "statuses": [{"created_at": None, "entities": 3}]}),
-                      ("twitter-v2", {"user": {"id": "1", "public_metrics": "many"}}),
-                      ("mastodon", {"account": {"id": 1, "avatar": 3}, "statuses": [{"reblog": {"card": "x"}}]}),
-                      ("bluesky", {"profile": {"profiles": [{"did": 1}]}, "feed": {"feed": [{"post": {"record": []}}]}})):
+    for fmt, body in (
+        (
+            "twitter-v1",
+            {
+                "user": {"id_str": 5, "created_at": 7, "entities": "x"},
+                "statuses": [{"created_at": None, "entities": 3}],
+            },
+        ),
+        ("twitter-v2", {"user": {"id": "1", "public_metrics": "many"}}),
+        ("mastodon", {"account": {"id": 1, "avatar": 3}, "statuses": [{"reblog": {"card": "x"}}]}),
+        ("bluesky", {"profile": {"profiles": [{"did": 1}]}, "feed": {"feed": [{"post": {"record": []}}]}}),
+    ):
         response = client.post(f"/v1/score?format={fmt}", json=body)
         assert response.status_code == 422, (fmt, response.get_json())
+
+
+def test_twitter_v2_lookup_of_several_users_takes_the_tweets_author(client: Any) -> None:
+    users = _load("twitter-v2/users_by_usernames_Twitter_TwitterDev.json")
+    tweets = [{"id": "1", "text": "hi", "created_at": "2021-01-01T00:00:00.000Z", "author_id": "2244994945"}]
+    native = to_native("twitter-v2", {"user": users, "tweets": tweets})
+    assert native["account"]["screen_name"] == "TwitterDev"
+    response = client.post("/v1/score?format=twitter-v2", json={"user": users, "tweets": {"data": tweets}})
+    assert response.status_code == 200 and response.get_json()["account_id"] == "2244994945"
+
+
+def test_twitter_v2_lookup_of_several_users_without_authors_is_refused(client: Any) -> None:
+    users = _load("twitter-v2/users_by_usernames_Twitter_TwitterDev.json")
+    response = client.post("/v1/score?format=twitter-v2", json={"user": users})
+    assert response.status_code == 422
+    message = response.get_json()["errors"]["user.data"][0]
+    assert "holds 2 accounts (783214, 2244994945)" in message and "/v1/score/batch" in message
+
+
+def test_bluesky_lookup_of_several_profiles_takes_the_feed_author() -> None:
+    profile = _load("bluesky/getProfiles_chriskenny.json")
+    feed = _load("bluesky/getAuthorFeed_chriskenny.json")
+    other = {**profile["profiles"][0], "did": "did:plc:someoneelse", "handle": "someone.else"}
+    native = to_native("bluesky", {"profile": {"profiles": [other, profile["profiles"][0]]}, "feed": feed})
+    assert native["account"]["id"] == profile["profiles"][0]["did"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "payload", "expected"),
+    [
+        (
+            "twitter-v1",
+            {"user": {"screen_name": "x"}, "statuses": [{"created_at": "nope"}]},
+            {"user.id_str", "statuses.0.created_at"},
+        ),
+        (
+            "twitter-v1",
+            {"user": {"id_str": "1", "followers_count": -1}, "statuses": [{"created_at": "nope", "full_text": 5}]},
+            {"user.followers_count", "statuses.0.created_at", "statuses.0.full_text"},
+        ),
+        (
+            "twitter-v2",
+            {
+                "user": {"data": {"id": "1", "public_metrics": {"followers_count": -2}}},
+                "tweets": {"data": [{"created_at": "2021-01-01"}]},
+            },
+            {"user.data.public_metrics.followers_count", "tweets.data.0.created_at"},
+        ),
+        (
+            "mastodon",
+            {"account": {"id": "1", "acct": 7}, "statuses": [{"created_at": "2021-01-01T00:00:00Z", "language": 3}]},
+            {"account.acct", "statuses.0.language"},
+        ),
+        (
+            "bluesky",
+            {"profile": {"did": "did:x", "followersCount": "many"}, "feed": [{"post": {"record": {"createdAt": "x"}}}]},
+            {"profile.followersCount", "feed.0.post.record.createdAt"},
+        ),
+    ],
+)
+def test_payload_errors_name_the_payloads_fields(
+    client: Any, fmt: str, payload: dict[str, Any], expected: set[str]
+) -> None:
+    response = client.post(f"/v1/score?format={fmt}", json=payload)
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == expected
+
+
+@pytest.mark.parametrize("fmt", ["twitter-v1", "twitter-v2", "mastodon", "bluesky"])
+def test_payload_unknown_top_level_keys_are_refused(client: Any, fmt: str) -> None:
+    payload = {**payloads()[fmt], "statusses": []}
+    response = client.post(f"/v1/score?format={fmt}", json=payload)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["statusses"]

@@ -18,6 +18,7 @@ import pytest
 from model.scoring import sha256_file
 from tests import servers, synthetic
 
+
 def _second_version(small_model: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
     artifact = joblib.load(small_model[0])
     artifact["version"] = "test-1"
@@ -70,8 +71,11 @@ def test_reload_under_load_loses_no_request(small_model: tuple[Path, Path], tmp_
     assert len(statuses) > 20
     assert set(statuses) == {200}, {s: statuses.count(s) for s in set(statuses)}
     assert "test-0" in versions and versions[-1] == "test-1"
-    counted = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
-                  if line.startswith("botlens_requests_total{") and 'route="/v1/score"' in line and 'status="200"' in line)
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("botlens_requests_total{") and 'route="/v1/score"' in line and 'status="200"' in line
+    )
     assert counted >= len(statuses)
     # Live gauges only: the replaced workers' model_info was dropped by gunicorn.conf.py's child_exit hook.
     info = [line for line in metrics.splitlines() if line.startswith("botlens_model_info{")]

@@ -5,21 +5,27 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
 import pytest
 
+from model import explanations
 from model.errors import ArtifactError
-from model.scoring import Scorer, decide_label, prepare
+from model.features import MISSING
+from model.scoring import Scorer, decide_label, prepare, warnings_for
 from tests import synthetic
 from tests.perturbation import top_bot_features_moved
 
 
 def _items(n: int = 12):
     rng = np.random.default_rng(5)
-    bodies = [synthetic.bot(i, rng, 200) for i in range(n // 3)] + [synthetic.human(i, rng, 200) for i in range(n // 3)] \
+    bodies = (
+        [synthetic.bot(i, rng, 200) for i in range(n // 3)]
+        + [synthetic.human(i, rng, 200) for i in range(n // 3)]
         + [synthetic.troll(i, rng, 200) for i in range(n // 3)]
+    )
     return [prepare(b, now=synthetic.OBSERVED) for b in bodies]
 
 
@@ -110,7 +116,10 @@ def test_scorer_refuses_feature_list_that_differs(small_model: tuple[Path, Path]
 
 
 def test_prepare_observed_at_defaults_to_newest_post_else_now() -> None:
-    body = {"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z"}, {"created_at": "2020-01-02T00:00:00+02:00"}]}
+    body = {
+        "account": {"id": "1"},
+        "posts": [{"created_at": "2020-01-01T00:00:00Z"}, {"created_at": "2020-01-02T00:00:00+02:00"}],
+    }
     assert prepare(body, now=5.0).as_of == pytest.approx(1577916000.0)
     assert prepare({"account": {"id": "1"}}, now=5.0).as_of == 5.0
 
@@ -135,3 +144,54 @@ def test_scorer_vectorised_treeshap_gives_the_same_results_as_pred_contrib(score
         for head, explainer in zip(scorer.heads, explainers):
             head["explainer"] = explainer
     assert fast == reference
+
+
+@pytest.mark.parametrize(
+    "name, value, reference, expected",
+    [
+        (
+            "max_posts_per_day",
+            145.0,
+            {"p10": 1.0, "p90": 12.0},
+            "Most posts in one day: 145 (typical accounts: 1 to 12). Raises the bot score.",
+        ),
+        (
+            "profile_url",
+            1.0,
+            {"p10": 1.0, "p90": 1.0},
+            "Profile link: yes, as for most accounts. Raises the bot score.",
+        ),
+        ("verified", 0.0, {"p10": 1.0, "p90": 1.0}, "Verified: no, unlike most accounts. Raises the bot score."),
+        ("retweet_share", 0.22, {"p10": 0.0, "p90": 1.0}, "Reposts: 22%. Raises the bot score."),
+        ("mentions_per_post", 2.0, None, "Mentions per post: 2. Raises the bot score."),
+        (
+            "screen_name_length",
+            MISSING,
+            None,
+            "Handle length: not known, because the request has no account.screen_name. "
+            "Its absence raises the bot score.",
+        ),
+        (
+            "gap_median_s",
+            MISSING,
+            None,
+            "Median gap between posts: not known, because too few posts were supplied to measure it. "
+            "Its absence raises the bot score.",
+        ),
+        (
+            "top_source_share",
+            MISSING,
+            None,
+            "Posts from the main client: not known, because no supplied post has source, or too few "
+            "posts were supplied to measure it. Its absence raises the bot score.",
+        ),
+    ],
+)
+def test_reason_reads_as_a_sentence(name: str, value: float, reference: Any, expected: str) -> None:
+    assert explanations.reason(name, value, 0.3, "bot", reference) == expected
+
+
+@pytest.mark.parametrize("n, expected", [(1, "only 1 post supplied"), (2, "only 2 posts supplied")])
+def test_warnings_agree_in_number(n: int, expected: str) -> None:
+    item = prepare({"account": {"id": "1"}, "posts": [{"created_at": 1.6e9 + i} for i in range(n)]}, now=1.7e9)
+    assert any(w.startswith(expected + ":") for w in warnings_for(item))

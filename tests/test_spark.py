@@ -26,9 +26,14 @@ def spark() -> Any:
 
     # Workers must run this interpreter (with the project installed), not whatever python3 is on PATH.
     os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("botlens-test")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
-               .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("botlens-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .getOrCreate()
+    )
     yield session
     session.stop()
 

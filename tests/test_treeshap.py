@@ -64,16 +64,27 @@ def test_tree_explainer_matches_lightgbm_with_repeated_features(leaves: int, dep
     X = rng.normal(size=(3000, 3))
     X[:, 2] = np.round(X[:, 2])  # Ties at thresholds.
     y = ((X[:, 0] * X[:, 1] > 0.2) ^ (np.abs(X[:, 2]) > 1)).astype(float)
-    booster = lgb.train({"objective": "binary", "num_leaves": leaves, "max_depth": depth, "min_data_in_leaf": 5,
-                         "verbose": -1, "seed": 1}, lgb.Dataset(X, label=y), num_boost_round=30)
+    booster = lgb.train(
+        {
+            "objective": "binary",
+            "num_leaves": leaves,
+            "max_depth": depth,
+            "min_data_in_leaf": 5,
+            "verbose": -1,
+            "seed": 1,
+        },
+        lgb.Dataset(X, label=y),
+        num_boost_round=30,
+    )
     _assert_matches_lightgbm(booster, np.vstack([X[:500], _rows_on_thresholds(booster, X, rng)]))
 
 
 def test_tree_explainer_chunks_agree_with_single_rows() -> None:
     rng = np.random.default_rng(2)
     X = rng.normal(size=(500, 4))
-    booster = lgb.train({"objective": "binary", "num_leaves": 7, "verbose": -1}, lgb.Dataset(X, label=X[:, 0] > 0),
-                        num_boost_round=10)
+    booster = lgb.train(
+        {"objective": "binary", "num_leaves": 7, "verbose": -1}, lgb.Dataset(X, label=X[:, 0] > 0), num_boost_round=10
+    )
     explainer = TreeExplainer(booster)
     batch = explainer.contributions(X[:70])
     single = np.vstack([explainer.contributions(X[i : i + 1]) for i in range(70)])
@@ -84,10 +95,14 @@ def test_tree_explainer_refuses_categorical_splits_and_scorer_falls_back(scorer:
     rng = np.random.default_rng(3)
     X = np.column_stack([rng.integers(0, 6, 2000), rng.normal(size=2000)]).astype(float)
     y = np.isin(X[:, 0], [1, 4]).astype(float)
-    booster = lgb.train({"objective": "binary", "num_leaves": 7, "verbose": -1, "min_data_per_group": 5,
-                         "cat_smooth": 1}, lgb.Dataset(X, label=y, categorical_feature=[0]), num_boost_round=5)
+    booster = lgb.train(
+        {"objective": "binary", "num_leaves": 7, "verbose": -1, "min_data_per_group": 5, "cat_smooth": 1},
+        lgb.Dataset(X, label=y, categorical_feature=[0]),
+        num_boost_round=5,
+    )
     with pytest.raises(UnsupportedTree):
         TreeExplainer(booster)
     with pytest.raises(ValueError):
-        TreeExplainer(lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(X, label=y),
-                                num_boost_round=2)).contributions(X[:, :1])
+        TreeExplainer(
+            lgb.train({"objective": "binary", "verbose": -1}, lgb.Dataset(X, label=y), num_boost_round=2)
+        ).contributions(X[:, :1])

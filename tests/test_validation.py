@@ -19,33 +19,79 @@ SCHEMA = make_request_schemas(LIMITS)[1]()
 FAST = FastDecoder(LIMITS)
 NOW = 1_700_000_000.0
 
-anything = st.one_of(st.none(), st.booleans(), st.integers(-5, 2**64), st.floats(allow_nan=False), st.text(max_size=15),
-                     st.lists(st.text(max_size=4), max_size=4), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
-stamps = st.one_of(st.sampled_from([
-    "2020-01-01T00:00:00Z", "2019-05-05T10:00:00+03:00", "2019-05-05 10:00:00.123456789-02:30", "2005-01-01T00:00:00Z",
-    "2100-01-01T00:00:00Z", "not a time", "2020-13-01T00:00:00Z", "2020-01-01", "20200101T000000Z",
-    "2020-W01-1T00:00:00Z", "2020-01-01T00:00:00", " 2020-01-01T00:00:00Z", "2020-01-01T00:00:00z",
-    "2020-01-01T00:00:00Z\n2020-01-01T00:00:00Z"]), anything)
+anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 2**64),
+    st.floats(allow_nan=False),
+    st.text(max_size=15),
+    st.lists(st.text(max_size=4), max_size=4),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+stamps = st.one_of(
+    st.sampled_from(
+        [
+            "2020-01-01T00:00:00Z",
+            "2019-05-05T10:00:00+03:00",
+            "2019-05-05 10:00:00.123456789-02:30",
+            "2005-01-01T00:00:00Z",
+            "2100-01-01T00:00:00Z",
+            "not a time",
+            "2020-13-01T00:00:00Z",
+            "2020-01-01",
+            "20200101T000000Z",
+            "2020-W01-1T00:00:00Z",
+            "2020-01-01T00:00:00",
+            " 2020-01-01T00:00:00Z",
+            "2020-01-01T00:00:00z",
+            "2020-01-01T00:00:00Z\n2020-01-01T00:00:00Z",
+        ]
+    ),
+    anything,
+)
 strings = st.one_of(st.text(max_size=14), anything)
 counts = st.one_of(st.integers(-2, 2**63 + 2), anything)
 flags = st.one_of(st.booleans(), anything)
 lists = st.one_of(st.lists(st.text(max_size=14), max_size=4), anything)
 refs = st.one_of(st.fixed_dictionaries({}, optional={"id": strings, "author": strings, "x": strings}), anything)
-BY_KIND = {Kind.ID: strings, Kind.STRING: strings, Kind.LANG: strings, Kind.COUNT: counts, Kind.FLAG: flags,
-           Kind.TIMESTAMP: stamps, Kind.STRINGS: lists, Kind.REF: refs}
+BY_KIND = {
+    Kind.ID: strings,
+    Kind.STRING: strings,
+    Kind.LANG: strings,
+    Kind.COUNT: counts,
+    Kind.FLAG: flags,
+    Kind.TIMESTAMP: stamps,
+    Kind.STRINGS: lists,
+    Kind.REF: refs,
+}
 # A valid value of each kind (every declared field is present in the valid body, so each can be mutated).
-GOOD = {Kind.ID: "a1", Kind.STRING: "abc", Kind.LANG: "en", Kind.COUNT: 3, Kind.FLAG: True,
-        Kind.TIMESTAMP: "2020-01-01T00:00:00Z", Kind.STRINGS: ["a"], Kind.REF: {"id": "9", "author": "x"}}
+GOOD = {
+    Kind.ID: "a1",
+    Kind.STRING: "abc",
+    Kind.LANG: "en",
+    Kind.COUNT: 3,
+    Kind.FLAG: True,
+    Kind.TIMESTAMP: "2020-01-01T00:00:00Z",
+    Kind.STRINGS: ["a"],
+    Kind.REF: {"id": "9", "author": "x"},
+}
 
 
 def _valid(specs: tuple[FieldSpec, ...]) -> dict[str, Any]:
     return {spec.name: GOOD[spec.kind] for spec in specs}
 
 
-VALID = {"account": {**_valid(ACCOUNT_FIELDS), "created_at": "2015-01-01T00:00:00Z"}, "posts": [_valid(POST_FIELDS)],
-         **_valid(REQUEST_FIELDS), "observed_at": "2020-01-02T00:00:00Z"}
-FIELDS = ([(("account", s.name), s) for s in ACCOUNT_FIELDS] + [(("posts", 0, s.name), s) for s in POST_FIELDS]
-          + [((s.name,), s) for s in REQUEST_FIELDS])
+VALID = {
+    "account": {**_valid(ACCOUNT_FIELDS), "created_at": "2015-01-01T00:00:00Z"},
+    "posts": [_valid(POST_FIELDS)],
+    **_valid(REQUEST_FIELDS),
+    "observed_at": "2020-01-02T00:00:00Z",
+}
+FIELDS = (
+    [(("account", s.name), s) for s in ACCOUNT_FIELDS]
+    + [(("posts", 0, s.name), s) for s in POST_FIELDS]
+    + [((s.name,), s) for s in REQUEST_FIELDS]
+)
 PATHS = [path for path, _ in FIELDS]
 KIND_OF = dict(FIELDS)
 values = st.one_of(anything, stamps, strings, counts, lists)
@@ -106,8 +152,10 @@ def test_fastpath_accepts_only_what_schema_accepts(body: Any) -> None:
 
 
 def test_fastpath_takes_valid_bodies() -> None:
-    body = {"account": {"id": "1", "followers_count": 3, "lang": "en"},
-            "posts": [{"created_at": "2020-01-01T00:00:00Z", "hashtags": ["a"], "is_retweet": True}]}
+    body = {
+        "account": {"id": "1", "followers_count": 3, "lang": "en"},
+        "posts": [{"created_at": "2020-01-01T00:00:00Z", "hashtags": ["a"], "is_retweet": True}],
+    }
     expected = prepare(SCHEMA.load(body), now=NOW)
     assert FAST.convert(body, NOW) == expected
     assert FAST.decode(json.dumps(body).encode(), NOW) == expected

@@ -7,20 +7,25 @@ then validated exactly like a native request, so every limit applies to it too.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+import re
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
 
-from model.errors import InvalidRecordError
+from model.errors import InvalidRecordError, RequestValidationError
 from model.platforms import bluesky, mastodon, twitter_v1, twitter_v2
 
-Adapter = Callable[[Mapping[str, Any]], dict[str, Any]]
-
-ADAPTERS: dict[str, Adapter] = {
-    "twitter-v1": twitter_v1.to_native,
-    "twitter-v2": twitter_v2.to_native,
-    "mastodon": mastodon.to_native,
-    "bluesky": bluesky.to_native,
+# Each adapter module has to_native(payload), KEYS (its top-level keys), account_root(payload) and
+# posts_root(payload) (where the account and the post list sit) and ACCOUNT_PATHS / POST_PATHS (the
+# payload field each native field comes from, where the name differs).
+ADAPTERS: dict[str, ModuleType] = {
+    "twitter-v1": twitter_v1,
+    "twitter-v2": twitter_v2,
+    "mastodon": mastodon,
+    "bluesky": bluesky,
 }
 FORMATS = ("native", *ADAPTERS)
+_POST_PATH = re.compile(r"posts\.(\d+)(?:\.(\w+))?(.*)")
 
 
 def to_native(fmt: str, payload: Any) -> Any:
@@ -36,11 +41,49 @@ def to_native(fmt: str, payload: Any) -> Any:
         raise InvalidRecordError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
     if not isinstance(payload, Mapping):
         raise InvalidRecordError("must be a JSON object", field="body")
+    unknown = sorted(str(key) for key in payload if key not in adapter.KEYS)
+    if unknown:
+        # As in a native request: a misspelt key would otherwise be dropped without a word.
+        raise RequestValidationError(
+            {key: [f"Unknown field; a {fmt} payload has {', '.join(adapter.KEYS)}."] for key in unknown}
+        )
     try:
-        return adapter(payload)
+        return adapter.to_native(payload)
     except InvalidRecordError:
         raise
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         # Payloads come from clients: any shape the adapter cannot read is the client's error.
-        raise InvalidRecordError(f"not a {fmt} payload the adapter can read ({type(exc).__name__}: {exc})",
-                                 field="body") from exc
+        raise InvalidRecordError(
+            f"not a {fmt} payload the adapter can read ({type(exc).__name__}: {exc})", field="body"
+        ) from exc
+
+
+def payload_path(fmt: str, payload: Mapping[str, Any], path: str) -> str:
+    """The payload's own name for a native field path, e.g. twitter-v1 ``account.id`` -> ``user.id_str``."""
+    adapter = ADAPTERS.get(fmt)
+    if adapter is None or not isinstance(payload, Mapping):
+        return path
+    if path == "account" or path.startswith("account."):
+        field = path.partition(".")[2]
+        name = adapter.ACCOUNT_PATHS.get(field, field)
+        return ".".join(p for p in (adapter.account_root(payload), name) if p)
+    if path == "posts":
+        return str(adapter.posts_root(payload))
+    match = _POST_PATH.fullmatch(path)
+    if match:
+        index, field, rest = match.groups()
+        name = adapter.POST_PATHS.get(field, field) if field else None
+        return ".".join(p for p in (adapter.posts_root(payload), index, name) if p) + rest
+    return path
+
+
+def in_payload_terms(fmt: str, payload: Any, exc: Exception) -> Exception:
+    """The same validation error with its field paths named as the payload names them."""
+    if isinstance(exc, RequestValidationError):
+        errors: dict[str, list[str]] = {}
+        for path, messages in exc.errors.items():
+            errors.setdefault(payload_path(fmt, payload, path), []).extend(messages)
+        return RequestValidationError(errors, exc.detail)
+    if isinstance(exc, InvalidRecordError) and exc.field:
+        return InvalidRecordError(str(exc), field=payload_path(fmt, payload, exc.field))
+    return exc

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from model.errors import InvalidRecordError
 
@@ -41,7 +42,7 @@ def twitter_time(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     try:
-        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         return value
 
@@ -60,11 +61,38 @@ def texts(values: Any, key: str) -> list[str]:
     return out
 
 
-def native_request(account: Mapping[str, Any], platform: str, field: str, posts: list[Any],
-                   convert: Callable[[Mapping[str, Any], str], dict[str, Any]], observed_at: Any) -> dict[str, Any]:
+def native_request(
+    account: Mapping[str, Any],
+    platform: str,
+    field: str,
+    posts: list[Any],
+    convert: Callable[[Mapping[str, Any], str], dict[str, Any]],
+    observed_at: Any,
+) -> dict[str, Any]:
     """Assembles the native request: the account, each post converted (errors name ``field.<i>``)."""
-    return clean({
-        "account": {**account, "platform": platform},
-        "posts": [convert(obj(post, f"{field}.{i}"), f"{field}.{i}") for i, post in enumerate(posts)],
-        "observed_at": observed_at,
-    })
+    return clean(
+        {
+            "account": {**account, "platform": platform},
+            "posts": [convert(obj(post, f"{field}.{i}"), f"{field}.{i}") for i, post in enumerate(posts)],
+            "observed_at": observed_at,
+        }
+    )
+
+
+def one_of(users: list[Any], field: str, key: str, authors: set[str]) -> Any:
+    """The one account of a lookup response: the only one, or the one the posts were written by.
+
+    Raises:
+        InvalidRecordError: several accounts and the posts do not tell which (or tell several).
+    """
+    if len(users) == 1:
+        return users[0]
+    matching = [u for u in users if isinstance(u, Mapping) and str(u.get(key)) in authors]
+    if len(matching) == 1:
+        return matching[0]
+    ids = ", ".join(str(u.get(key)) for u in users if isinstance(u, Mapping))
+    raise InvalidRecordError(
+        f"holds {len(users)} accounts ({ids}) and the posts do not say whose they are; "
+        "send one account per request, or score several with /v1/score/batch",
+        field=field,
+    )

@@ -16,23 +16,76 @@ repost/like/reply counts.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from model.platforms._common import clean, items, native_request, obj
+from model.platforms._common import clean, items, native_request, obj, one_of
 
 _REPOST = "app.bsky.feed.defs#reasonRepost"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
-_FACETS = {"app.bsky.richtext.facet#tag": ("hashtags", "tag"), "app.bsky.richtext.facet#mention": ("mentions", "did"),
-           "app.bsky.richtext.facet#link": ("urls", "uri")}
+_FACETS = {
+    "app.bsky.richtext.facet#tag": ("hashtags", "tag"),
+    "app.bsky.richtext.facet#mention": ("mentions", "did"),
+    "app.bsky.richtext.facet#link": ("urls", "uri"),
+}
+
+
+KEYS = ("profile", "feed", "observed_at")
+# Where each native field comes from, for error messages that name the payload's own fields.
+ACCOUNT_PATHS = {
+    "id": "did",
+    "screen_name": "handle",
+    "name": "displayName",
+    "created_at": "createdAt",
+    "followers_count": "followersCount",
+    "friends_count": "followsCount",
+    "statuses_count": "postsCount",
+    "default_profile_image": "avatar",
+}
+POST_PATHS = {
+    "id": "post.uri",
+    "created_at": "post.record.createdAt",
+    "text": "post.record.text",
+    "lang": "post.record.langs",
+    "is_retweet": "reason",
+    "is_reply": "post.record.reply",
+    "is_quote": "post.record.embed",
+    "hashtags": "post.record.facets",
+    "mentions": "post.record.facets",
+    "urls": "post.record.facets",
+    "retweet_count": "post.repostCount",
+    "like_count": "post.likeCount",
+    "reply_count": "post.replyCount",
+}
+
+
+def account_root(payload: Mapping[str, Any]) -> str:
+    """The payload path of the profile object."""
+    profile = payload.get("profile")
+    return (
+        "profile.profiles" if isinstance(profile, Mapping) and isinstance(profile.get("profiles"), list) else "profile"
+    )
+
+
+def posts_root(payload: Mapping[str, Any]) -> str:
+    """The payload path of the feed list."""
+    return "feed.feed" if isinstance(payload.get("feed"), Mapping) else "feed"
 
 
 def _profile(profile: Mapping[str, Any]) -> dict[str, Any]:
-    return clean({
-        "id": profile.get("did"), "screen_name": profile.get("handle"), "name": profile.get("displayName"),
-        "description": profile.get("description"), "created_at": profile.get("createdAt"),
-        "followers_count": profile.get("followersCount"), "friends_count": profile.get("followsCount"),
-        "statuses_count": profile.get("postsCount"), "default_profile_image": "avatar" not in profile,
-    })
+    return clean(
+        {
+            "id": profile.get("did"),
+            "screen_name": profile.get("handle"),
+            "name": profile.get("displayName"),
+            "description": profile.get("description"),
+            "created_at": profile.get("createdAt"),
+            "followers_count": profile.get("followersCount"),
+            "friends_count": profile.get("followsCount"),
+            "statuses_count": profile.get("postsCount"),
+            "default_profile_image": "avatar" not in profile,
+        }
+    )
 
 
 def _item(item: Mapping[str, Any], field: str) -> dict[str, Any]:
@@ -40,35 +93,54 @@ def _item(item: Mapping[str, Any], field: str) -> dict[str, Any]:
     record = obj(post.get("record"), f"{field}.post.record")
     reason = item.get("reason")
     repost = isinstance(reason, Mapping) and reason.get("$type") == _REPOST
+    reposted_at = reason.get("indexedAt") if isinstance(reason, Mapping) else None
     entities: dict[str, list[str]] = {"hashtags": [], "mentions": [], "urls": []}
     for facet in record.get("facets") or []:
         for feature in (facet.get("features") or []) if isinstance(facet, Mapping) else []:
-            kind = _FACETS.get(feature.get("$type")) if isinstance(feature, Mapping) else None
+            kind = _FACETS.get(str(feature.get("$type"))) if isinstance(feature, Mapping) else None
             if kind and isinstance(feature.get(kind[1]), str):
                 entities[kind[0]].append(feature[kind[1]])
     embed = record.get("embed")
     langs = record.get("langs")
-    return clean({
-        "id": post.get("uri"),
-        "created_at": reason.get("indexedAt") if repost else record.get("createdAt"),
-        "text": record.get("text"),
-        "lang": langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
-        "is_retweet": repost,
-        "is_reply": record.get("reply") is not None,
-        "is_quote": isinstance(embed, Mapping) and embed.get("$type") in _QUOTE_EMBEDS,
-        **entities,
-        "retweet_count": post.get("repostCount"), "like_count": post.get("likeCount"),
-        "reply_count": post.get("replyCount"),
-    })
+    return clean(
+        {
+            "id": post.get("uri"),
+            "created_at": reposted_at if repost else record.get("createdAt"),
+            "text": record.get("text"),
+            "lang": langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None,
+            "is_retweet": repost,
+            "is_reply": record.get("reply") is not None,
+            "is_quote": isinstance(embed, Mapping) and embed.get("$type") in _QUOTE_EMBEDS,
+            **entities,
+            "retweet_count": post.get("repostCount"),
+            "like_count": post.get("likeCount"),
+            "reply_count": post.get("replyCount"),
+        }
+    )
 
 
 def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"profile", "feed"}`` to the native request."""
-    profile = payload.get("profile")
-    if isinstance(profile, Mapping) and isinstance(profile.get("profiles"), list) and profile["profiles"]:
-        profile = profile["profiles"][0]  # getProfiles response
     feed = payload.get("feed")
     if isinstance(feed, Mapping):
         feed = feed.get("feed")  # the getAuthorFeed response itself
-    return native_request(_profile(obj(profile, "profile")), "bluesky", "feed", items(feed, "feed"), _item,
-                          payload.get("observed_at"))
+    feed = items(feed, posts_root(payload))
+    profile = payload.get("profile")
+    if isinstance(profile, Mapping) and isinstance(profile.get("profiles"), list):
+        # A getProfiles response: the profile whose feed this is.
+        authors = {
+            str(item["post"]["author"].get("did"))
+            for item in feed
+            if isinstance(item, Mapping)
+            and isinstance(item.get("post"), Mapping)
+            and isinstance(item["post"].get("author"), Mapping)
+        }
+        profile = one_of(profile["profiles"], "profile.profiles", "did", authors)
+    return native_request(
+        _profile(obj(profile, account_root(payload))),
+        "bluesky",
+        posts_root(payload),
+        feed,
+        _item,
+        payload.get("observed_at"),
+    )

@@ -15,23 +15,65 @@ of the boosted post), ``in_reply_to_id`` -> reply, ``quote`` -> quote, ``tags`` 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from model.platforms._common import clean, items, native_request, obj, strip_html, texts
 
 _DEFAULT_AVATAR = "missing.png"
 
 
+KEYS = ("account", "statuses", "observed_at")
+# Where each native field comes from, for error messages that name the payload's own fields.
+ACCOUNT_PATHS = {
+    "screen_name": "acct",
+    "name": "display_name",
+    "description": "note",
+    "friends_count": "following_count",
+    "protected": "locked",
+    "default_profile_image": "avatar",
+}
+POST_PATHS = {
+    "text": "content",
+    "lang": "language",
+    "source": "application.name",
+    "is_retweet": "reblog",
+    "is_reply": "in_reply_to_id",
+    "is_quote": "quote",
+    "hashtags": "tags",
+    "urls": "card.url",
+    "retweet_count": "reblogs_count",
+    "like_count": "favourites_count",
+    "reply_count": "replies_count",
+}
+
+
+def account_root(payload: Mapping[str, Any]) -> str:
+    """The payload path of the account object."""
+    return "account"
+
+
+def posts_root(payload: Mapping[str, Any]) -> str:
+    """The payload path of the status list."""
+    return "statuses"
+
+
 def _account(account: Mapping[str, Any]) -> dict[str, Any]:
     avatar = account.get("avatar")
-    return clean({
-        "id": str(account["id"]) if account.get("id") is not None else None,
-        "screen_name": account.get("acct") or account.get("username"), "name": account.get("display_name"),
-        "description": strip_html(account.get("note")), "created_at": account.get("created_at"),
-        "followers_count": account.get("followers_count"), "friends_count": account.get("following_count"),
-        "statuses_count": account.get("statuses_count"), "protected": account.get("locked"),
-        "default_profile_image": avatar.endswith(_DEFAULT_AVATAR) if isinstance(avatar, str) else None,
-    })
+    return clean(
+        {
+            "id": str(account["id"]) if account.get("id") is not None else None,
+            "screen_name": account.get("acct") or account.get("username"),
+            "name": account.get("display_name"),
+            "description": strip_html(account.get("note")),
+            "created_at": account.get("created_at"),
+            "followers_count": account.get("followers_count"),
+            "friends_count": account.get("following_count"),
+            "statuses_count": account.get("statuses_count"),
+            "protected": account.get("locked"),
+            "default_profile_image": avatar.endswith(_DEFAULT_AVATAR) if isinstance(avatar, str) else None,
+        }
+    )
 
 
 def _status(status: Mapping[str, Any]) -> dict[str, Any]:
@@ -39,26 +81,35 @@ def _status(status: Mapping[str, Any]) -> dict[str, Any]:
     shown = boosted if isinstance(boosted, Mapping) else status
     application = status.get("application")
     card = shown.get("card")
-    return clean({
-        "id": str(status["id"]) if status.get("id") is not None else None,
-        "created_at": status.get("created_at"),
-        "text": strip_html(shown.get("content")),
-        "source": application.get("name") if isinstance(application, Mapping) else None,
-        "lang": shown.get("language"),
-        "is_retweet": isinstance(boosted, Mapping),
-        "is_reply": status.get("in_reply_to_id") is not None,
-        "is_quote": status.get("quote") is not None,
-        "hashtags": texts(shown.get("tags"), "name"),
-        "mentions": texts(shown.get("mentions"), "acct"),
-        "urls": [card["url"]] if isinstance(card, Mapping) and isinstance(card.get("url"), str) else [],
-        "retweet_count": status.get("reblogs_count"), "like_count": status.get("favourites_count"),
-        "reply_count": status.get("replies_count"),
-    })
+    return clean(
+        {
+            "id": str(status["id"]) if status.get("id") is not None else None,
+            "created_at": status.get("created_at"),
+            "text": strip_html(shown.get("content")),
+            "source": application.get("name") if isinstance(application, Mapping) else None,
+            "lang": shown.get("language"),
+            "is_retweet": isinstance(boosted, Mapping),
+            "is_reply": status.get("in_reply_to_id") is not None,
+            "is_quote": status.get("quote") is not None,
+            "hashtags": texts(shown.get("tags"), "name"),
+            "mentions": texts(shown.get("mentions"), "acct"),
+            "urls": [card["url"]] if isinstance(card, Mapping) and isinstance(card.get("url"), str) else [],
+            "retweet_count": status.get("reblogs_count"),
+            "like_count": status.get("favourites_count"),
+            "reply_count": status.get("replies_count"),
+        }
+    )
 
 
 def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"account", "statuses"}`` to the native request."""
     account = obj(payload.get("account"), "account")
     statuses = items(payload.get("statuses"), "statuses")
-    return native_request(_account(account), "mastodon", "statuses", statuses,
-                          lambda post, _field: _status(post), payload.get("observed_at"))
+    return native_request(
+        _account(account),
+        "mastodon",
+        "statuses",
+        statuses,
+        lambda post, _field: _status(post),
+        payload.get("observed_at"),
+    )

@@ -14,9 +14,10 @@ set the flags; ``entities`` hashtags (``tag``), mentions (``username``), urls (`
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from model.platforms._common import clean, items, native_request, obj, texts
+from model.platforms._common import clean, items, native_request, obj, one_of, texts
 
 
 def _unwrap(value: Any) -> Any:
@@ -26,37 +27,100 @@ def _unwrap(value: Any) -> Any:
     return value
 
 
+KEYS = ("user", "tweets", "observed_at")
+# Where each native field comes from, for error messages that name the payload's own fields.
+ACCOUNT_PATHS = {
+    "id": "id",
+    "screen_name": "username",
+    "followers_count": "public_metrics.followers_count",
+    "friends_count": "public_metrics.following_count",
+    "statuses_count": "public_metrics.tweet_count",
+    "listed_count": "public_metrics.listed_count",
+}
+POST_PATHS = {
+    "retweet_count": "public_metrics.retweet_count",
+    "like_count": "public_metrics.like_count",
+    "reply_count": "public_metrics.reply_count",
+    "hashtags": "entities.hashtags",
+    "mentions": "entities.mentions",
+    "urls": "entities.urls",
+    "is_retweet": "referenced_tweets",
+    "is_reply": "referenced_tweets",
+    "is_quote": "referenced_tweets",
+}
+
+
+def account_root(payload: Mapping[str, Any]) -> str:
+    """The payload path of the user object."""
+    user = payload.get("user")
+    return "user.data" if isinstance(user, Mapping) and "data" in user and "id" not in user else "user"
+
+
+def posts_root(payload: Mapping[str, Any]) -> str:
+    """The payload path of the tweet list."""
+    return "tweets.data" if isinstance(payload.get("tweets"), Mapping) else "tweets"
+
+
 def _user(user: Mapping[str, Any]) -> dict[str, Any]:
     metrics = user.get("public_metrics") or {}
     expanded = texts(((user.get("entities") or {}).get("url") or {}).get("urls"), "expanded_url")
-    return clean({
-        "id": user.get("id"), "screen_name": user.get("username"), "name": user.get("name"),
-        "description": user.get("description"), "location": user.get("location"),
-        "url": expanded[0] if expanded else user.get("url"), "created_at": user.get("created_at"),
-        "followers_count": metrics.get("followers_count"), "friends_count": metrics.get("following_count"),
-        "statuses_count": metrics.get("tweet_count"), "listed_count": metrics.get("listed_count"),
-        "verified": user.get("verified"), "protected": user.get("protected"),
-    })
+    return clean(
+        {
+            "id": user.get("id"),
+            "screen_name": user.get("username"),
+            "name": user.get("name"),
+            "description": user.get("description"),
+            "location": user.get("location"),
+            "url": expanded[0] if expanded else user.get("url"),
+            "created_at": user.get("created_at"),
+            "followers_count": metrics.get("followers_count"),
+            "friends_count": metrics.get("following_count"),
+            "statuses_count": metrics.get("tweet_count"),
+            "listed_count": metrics.get("listed_count"),
+            "verified": user.get("verified"),
+            "protected": user.get("protected"),
+        }
+    )
 
 
 def _tweet(tweet: Mapping[str, Any]) -> dict[str, Any]:
     kinds = set(texts(tweet.get("referenced_tweets"), "type"))
     entities = tweet.get("entities") or {}
     metrics = tweet.get("public_metrics") or {}
-    return clean({
-        "id": tweet.get("id"), "created_at": tweet.get("created_at"), "text": tweet.get("text"),
-        "source": tweet.get("source"), "lang": tweet.get("lang"),
-        "is_retweet": "retweeted" in kinds, "is_reply": "replied_to" in kinds, "is_quote": "quoted" in kinds,
-        "hashtags": texts(entities.get("hashtags"), "tag"), "mentions": texts(entities.get("mentions"), "username"),
-        "urls": texts(entities.get("urls"), "expanded_url"),
-        "retweet_count": metrics.get("retweet_count"), "like_count": metrics.get("like_count"),
-        "reply_count": metrics.get("reply_count"),
-    })
+    return clean(
+        {
+            "id": tweet.get("id"),
+            "created_at": tweet.get("created_at"),
+            "text": tweet.get("text"),
+            "source": tweet.get("source"),
+            "lang": tweet.get("lang"),
+            "is_retweet": "retweeted" in kinds,
+            "is_reply": "replied_to" in kinds,
+            "is_quote": "quoted" in kinds,
+            "hashtags": texts(entities.get("hashtags"), "tag"),
+            "mentions": texts(entities.get("mentions"), "username"),
+            "urls": texts(entities.get("urls"), "expanded_url"),
+            "retweet_count": metrics.get("retweet_count"),
+            "like_count": metrics.get("like_count"),
+            "reply_count": metrics.get("reply_count"),
+        }
+    )
 
 
 def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"user", "tweets"}`` to the native request."""
-    user = obj(_unwrap(payload.get("user")), "user")
-    tweets = items(_unwrap(payload.get("tweets")), "tweets")
-    return native_request(_user(user), "twitter", "tweets", tweets,
-                          lambda post, _field: _tweet(post), payload.get("observed_at"))
+    tweets = items(_unwrap(payload.get("tweets")), posts_root(payload))
+    user = _unwrap(payload.get("user"))
+    if isinstance(user, list):
+        # A users/by response for several usernames: the user whose tweets these are.
+        authors = {str(t.get("author_id")) for t in tweets if isinstance(t, Mapping) and t.get("author_id")}
+        user = one_of(user, "user.data", "id", authors)
+    user = obj(user, account_root(payload))
+    return native_request(
+        _user(user),
+        "twitter",
+        posts_root(payload),
+        tweets,
+        lambda post, _field: _tweet(post),
+        payload.get("observed_at"),
+    )
