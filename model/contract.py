@@ -79,7 +79,7 @@ class Kind(Enum):
     FLAG = "flag"  # JSON true or false
     TIMESTAMP = "timestamp"  # RFC 3339 text, held as UTC epoch seconds
     STRINGS = "strings"  # list of strings (each up to string_length), up to the field's limit items
-    REF = "ref"  # {"id": string, "author": string}, each optional but at least one present
+    REF = "ref"  # {"id": string, "author": string}, each up to string_length, either optional but one present
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +144,7 @@ ACCOUNT_FIELDS: tuple[FieldSpec, ...] = (
     _flag("default_profile", "Profile theme never changed."),
     _flag("default_profile_image", "Profile picture never set."),
     _flag("protected", "Posts visible to approved followers only."),
+    _flag("declared_bot", "The account declares itself automated (Mastodon's bot flag, a platform's automated label)."),
 )
 
 POST_FIELDS: tuple[FieldSpec, ...] = (
@@ -161,7 +162,12 @@ POST_FIELDS: tuple[FieldSpec, ...] = (
     _count("retweet_count", "Reposts received."),
     _count("like_count", "Likes received."),
     _count("reply_count", "Replies received."),
+    FieldSpec("retweet_of", Kind.REF, "The post this one reposts: its id and/or author. Implies is_retweet."),
+    FieldSpec("quote_of", Kind.REF, "The post this one quotes: its id and/or author. Implies is_quote."),
+    FieldSpec("reply_to", Kind.REF, "The post this one replies to: its id and/or author. Implies is_reply."),
 )
+# Each reference field and the flag it implies.
+REF_FLAGS = {"retweet_of": "is_retweet", "quote_of": "is_quote", "reply_to": "is_reply"}
 
 # The request envelope: the account, its posts (0..Limits.posts, any order), the snapshot time.
 REQUEST_FIELDS: tuple[FieldSpec, ...] = (

@@ -14,7 +14,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from model.contract import ACCOUNT_FIELDS, POST_FIELDS, POST_NAMES, Kind
+from model.contract import ACCOUNT_FIELDS, POST_FIELDS, POST_NAMES, REF_FLAGS, Kind
 from model.errors import InvalidRecordError
 
 # Legacy or platform-specific language codes mapped to ISO 639-1.
@@ -105,6 +105,24 @@ class Account:
     default_profile: bool | None = None
     default_profile_image: bool | None = None
     protected: bool | None = None
+    declared_bot: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Another post, by id and/or author (handle or account id); at least one is known."""
+
+    id: str | None = None
+    author: str | None = None
+
+
+def _ref(value: Any) -> Ref | None:
+    """A reference from a mapping, a decoded struct or a Ref (None stays None)."""
+    if value is None or isinstance(value, Ref):
+        return value
+    if isinstance(value, Mapping):
+        return Ref(value.get("id"), value.get("author"))
+    return Ref(value.id, value.author)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +143,9 @@ class Post:
     retweet_count: int | None = None
     like_count: int | None = None
     reply_count: int | None = None
+    retweet_of: Ref | None = None
+    quote_of: Ref | None = None
+    reply_to: Ref | None = None
 
 
 def account_from_mapping(data: Mapping[str, Any]) -> Account:
@@ -205,6 +226,9 @@ class Timeline(Sequence[Post]):
     retweet_count: list[int | None]
     like_count: list[int | None]
     reply_count: list[int | None]
+    retweet_of: list[Ref | None]
+    quote_of: list[Ref | None]
+    reply_to: list[Ref | None]
 
     @classmethod
     def build(cls, created_at: Sequence[float] | np.ndarray, **columns: list[Any]) -> Timeline:
@@ -221,8 +245,13 @@ class Timeline(Sequence[Post]):
                 out[spec.name] = _langs(values)
             elif spec.kind is Kind.STRINGS:
                 out[spec.name] = [x or () for x in values]
+            elif spec.kind is Kind.REF:
+                out[spec.name] = [_ref(x) for x in values]
             else:
                 out[spec.name] = values
+        for ref, flag in REF_FLAGS.items():
+            given = np.fromiter((x is not None for x in out[ref]), dtype=bool, count=len(out[ref]))
+            out[flag] = out[flag] | given
         return cls(**out)
 
     @classmethod

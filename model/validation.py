@@ -12,6 +12,7 @@ Two validators are built from the same declarations for one set of :class:`Limit
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,18 +73,26 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
-class RefSchema(Schema):
-    """Another post, by id and/or author handle (at least one)."""
+REF_PARTS = {"id": "The post's id.", "author": "Its author's handle or account id."}
 
-    id = fields.String(validate=validate.Length(min=1, max=1000), metadata={"description": "The post's id."})
-    author = fields.String(
-        validate=validate.Length(min=1, max=1000), metadata={"description": "Its author's handle or id."}
-    )
+
+class _RefBase(Schema):
+    """Another post, by id and/or author (at least one)."""
 
     @validates_schema
     def _one_present(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
             raise ValidationError("Give id, author or both.")
+
+
+@functools.cache
+def _ref_schema(limits: Limits) -> type[Schema]:
+    # One class per set of limits: every reference field shares it (and the spec names it once).
+    parts = {
+        name: fields.String(validate=validate.Length(min=1, max=limits.string_length), metadata={"description": text})
+        for name, text in REF_PARTS.items()
+    }
+    return type("RefSchema", (_RefBase,), {"__doc__": _RefBase.__doc__, **parts})
 
 
 def schema_field(spec: FieldSpec, limits: Limits) -> fields.Field:
@@ -109,7 +118,7 @@ def schema_field(spec: FieldSpec, limits: Limits) -> fields.Field:
         item = fields.String(validate=validate.Length(max=limits.string_length))
         return fields.List(item, validate=validate.Length(max=length), **options)
     if spec.kind is Kind.REF:
-        return fields.Nested(RefSchema, **options)
+        return fields.Nested(_ref_schema(limits), **options)
     raise AssertionError(f"no marshmallow field for {spec.kind}")
 
 
@@ -212,11 +221,6 @@ class NotFast(Exception):
     """The body is not one the fast path can vouch for; use the schema."""
 
 
-class _Ref(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    id: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
-    author: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
-
-
 # RFC 3339 texts are 20 to 35 characters; anything outside gets no parsing work at all.
 _Stamp = Annotated[str, msgspec.Meta(min_length=20, max_length=35)]
 _Count = Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
@@ -237,7 +241,11 @@ def _fast_type(spec: FieldSpec, limits: Limits) -> Any:
         item = Annotated[str, msgspec.Meta(max_length=limits.string_length)]
         base = Annotated[list[item], msgspec.Meta(max_length=length)]
     elif spec.kind is Kind.REF:
-        base = _Ref
+        part = Annotated[str, msgspec.Meta(min_length=1, max_length=limits.string_length)]
+        # Parts may be absent (None) but not null, as in the schema.
+        base = msgspec.defstruct(
+            "FastRef", [(name, part, None) for name in REF_PARTS], forbid_unknown_fields=True, gc=False
+        )
     else:
         raise AssertionError(f"no msgspec type for {spec.kind}")
     return base | None if spec.nullable else base

@@ -228,3 +228,35 @@ def test_timestamps_other_than_rfc3339_are_422(client: Any, stamp: str) -> None:
     response = client.post("/v1/score", json={"account": {"id": "1"}, "posts": [{"created_at": stamp}]})
     assert response.status_code == 422
     assert "RFC 3339" in response.get_json()["errors"]["posts.0.created_at"][0]
+
+
+def test_post_references_accepted_and_imply_their_flags(client: Any) -> None:
+    post = {
+        "created_at": "2020-01-01T00:00:00Z",
+        "retweet_of": {"id": "9", "author": "someone"},
+        "quote_of": {"author": "other"},
+        "reply_to": {"id": "7"},
+    }
+    body = {"account": {"id": "1", "declared_bot": False}, "posts": [post]}
+    assert client.post("/v1/score", json=body).status_code == 200
+    from model.validation import Validator
+
+    item = Validator.build().request("native", body, 2e9)
+    assert item.posts.retweet_of[0].author == "someone"
+    assert bool(item.posts.is_retweet[0] and item.posts.is_quote[0] and item.posts.is_reply[0])
+
+
+@pytest.mark.parametrize(
+    "ref, field",
+    [
+        ({}, "posts.0.retweet_of"),
+        ({"id": ""}, "posts.0.retweet_of.id"),
+        ({"id": None}, "posts.0.retweet_of.id"),
+        ({"url": "x"}, "posts.0.retweet_of.url"),
+        ("9", "posts.0.retweet_of"),
+    ],
+)
+def test_post_reference_needs_an_id_or_author(client: Any, ref: Any, field: str) -> None:
+    body = {"account": {"id": "1"}, "posts": [{"created_at": "2020-01-01T00:00:00Z", "retweet_of": ref}]}
+    response = client.post("/v1/score", json=body)
+    assert response.status_code == 422 and field in response.get_json()["errors"], response.get_json()

@@ -99,7 +99,8 @@ def test_spec_documents_every_declared_field(component: str, specs: tuple[FieldS
     for spec in specs:
         prop = properties[spec.name]
         assert prop["description"] == spec.description
-        assert bool(prop.get("nullable")) == spec.nullable, spec.name
+        nullable = prop.get("nullable") or any(option.get("nullable") for option in prop.get("anyOf", []))
+        assert bool(nullable) == spec.nullable, spec.name
         bound = spec.max_length(Limits())
         if bound is not None:
             assert (prop.get("maxLength") or prop.get("maxItems")) == bound, spec.name

@@ -219,3 +219,46 @@ def test_payload_unknown_top_level_keys_are_refused(client: Any, fmt: str) -> No
     response = client.post(f"/v1/score?format={fmt}", json=payload)
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["statusses"]
+
+
+def test_adapters_fill_references_from_recorded_payloads() -> None:
+    v1 = payloads()["twitter-v1"]
+    native = to_native("twitter-v1", v1)
+    for status, post in zip(v1["statuses"], native["posts"]):
+        if status.get("retweeted_status"):
+            assert post["retweet_of"] == {
+                "id": status["retweeted_status"]["id_str"],
+                "author": status["retweeted_status"]["user"]["screen_name"],
+            }
+        if status.get("in_reply_to_status_id_str"):
+            assert post["reply_to"]["id"] == status["in_reply_to_status_id_str"]
+
+    v2 = payloads()["twitter-v2"]
+    posts = to_native("twitter-v2", v2)["posts"]
+    reposts = [p for p in posts if p["is_retweet"]]
+    assert len(reposts) == 34 and all(p["retweet_of"]["id"] for p in reposts)
+    included = {t["id"] for t in v2["tweets"]["includes"]["tweets"]}
+    named = [p for p in reposts if p["retweet_of"]["id"] in included]
+    assert named and all(p["retweet_of"].get("author") for p in named)
+    assert sum("reply_to" in p for p in posts) == 41
+
+    mastodon = payloads()["mastodon"]
+    native = to_native("mastodon", mastodon)
+    assert native["account"]["declared_bot"] is False
+    replies = [s for s in mastodon["statuses"] if s.get("in_reply_to_id")]
+    assert [p["reply_to"]["id"] for p in native["posts"] if p.get("reply_to", {}).get("id")] == [
+        s["in_reply_to_id"] for s in replies
+    ]
+
+    bluesky = payloads()["bluesky"]
+    posts = to_native("bluesky", bluesky)["posts"]
+    reposts = [p for p in posts if p["is_retweet"]]
+    assert len(reposts) == 7 and all(p["retweet_of"]["author"].startswith("did:") for p in reposts)
+    assert all(p["reply_to"]["id"].startswith("at://") for p in posts if "reply_to" in p)
+    assert any("quote_of" in p for p in posts)
+
+
+def test_mastodon_bot_flag_becomes_declared_bot(client: Any) -> None:
+    payload = {**payloads()["mastodon"], "account": {**payloads()["mastodon"]["account"], "bot": True}}
+    assert to_native("mastodon", payload)["account"]["declared_bot"] is True
+    assert client.post("/v1/score?format=mastodon", json=payload).status_code == 200

@@ -79,6 +79,12 @@ def native_request(
     )
 
 
+def ref(post_id: Any, author: Any) -> dict[str, str] | None:
+    """A native reference to another post from whatever of its id and author the payload gives (else None)."""
+    out = {key: str(value) for key, value in (("id", post_id), ("author", author)) if value not in (None, "")}
+    return out or None
+
+
 def one_of(users: list[Any], field: str, key: str, authors: set[str]) -> Any:
     """The one account of a lookup response: the only one, or the one the posts were written by.
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from model.platforms._common import clean, items, native_request, obj, one_of
+from model.platforms._common import clean, items, native_request, obj, one_of, ref
 
 _REPOST = "app.bsky.feed.defs#reasonRepost"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
@@ -56,6 +56,9 @@ POST_PATHS = {
     "retweet_count": "post.repostCount",
     "like_count": "post.likeCount",
     "reply_count": "post.replyCount",
+    "retweet_of": "post.uri",
+    "quote_of": "post.record.embed",
+    "reply_to": "post.record.reply.parent",
 }
 
 
@@ -88,6 +91,23 @@ def _profile(profile: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _uri_ref(uri: Any) -> dict[str, str] | None:
+    """A reference to the post at an ``at://<did>/<collection>/<key>`` URI: its author is the URI's DID."""
+    if not isinstance(uri, str):
+        return None
+    authority = uri.removeprefix("at://").split("/", 1)[0]
+    return ref(uri, authority if authority.startswith("did:") else None)
+
+
+def _quoted_uri(embed: Any) -> Any:
+    if not isinstance(embed, Mapping) or embed.get("$type") not in _QUOTE_EMBEDS:
+        return None
+    inner = embed.get("record")
+    if isinstance(inner, Mapping) and isinstance(inner.get("record"), Mapping):  # recordWithMedia
+        inner = inner["record"]
+    return inner.get("uri") if isinstance(inner, Mapping) else None
+
+
 def _item(item: Mapping[str, Any], field: str) -> dict[str, Any]:
     post = obj(item.get("post"), f"{field}.post")
     record = obj(post.get("record"), f"{field}.post.record")
@@ -115,6 +135,11 @@ def _item(item: Mapping[str, Any], field: str) -> dict[str, Any]:
             "retweet_count": post.get("repostCount"),
             "like_count": post.get("likeCount"),
             "reply_count": post.get("replyCount"),
+            "retweet_of": _uri_ref(post.get("uri")) if repost else None,
+            "quote_of": _uri_ref(_quoted_uri(embed)),
+            "reply_to": _uri_ref((record.get("reply") or {}).get("parent", {}).get("uri"))
+            if isinstance(record.get("reply"), Mapping)
+            else None,
         }
     )
 

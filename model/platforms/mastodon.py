@@ -6,10 +6,11 @@ Field by field: account ``id``, ``acct`` -> screen_name, ``display_name`` -> nam
 -> description, ``created_at``, ``followers_count``, ``following_count`` -> friends_count,
 ``statuses_count``, ``locked`` -> protected; ``avatar`` ending in ``missing.png`` -> default profile
 image. Mastodon has no likes-given count, list count, profile language or verification: absent.
-Its self-declared ``bot`` flag has no native field and is not used. Status ``id``, ``created_at``,
+Its self-declared ``bot`` flag -> declared_bot. Status ``id``, ``created_at``,
 ``content`` (HTML -> text), ``language`` -> lang, ``application.name`` -> source (servers show the
 client only on the owner's own posts, else absent), ``reblog`` -> retweet (text, tags and mentions
-of the boosted post), ``in_reply_to_id`` -> reply, ``quote`` -> quote, ``tags`` -> hashtags,
+of the boosted post), ``in_reply_to_id`` -> reply (reply_to: the id and ``in_reply_to_account_id``), ``quote`` -> quote
+(quote_of), ``reblog`` -> retweet_of (its id and account ``acct``), ``tags`` -> hashtags,
 ``mentions`` (``acct``) -> mentions, ``card.url`` -> urls; reblogs/favourites/replies counts.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from model.platforms._common import clean, items, native_request, obj, strip_html, texts
+from model.platforms._common import clean, items, native_request, obj, ref, strip_html, texts
 
 _DEFAULT_AVATAR = "missing.png"
 
@@ -31,6 +32,7 @@ ACCOUNT_PATHS = {
     "description": "note",
     "friends_count": "following_count",
     "protected": "locked",
+    "declared_bot": "bot",
     "default_profile_image": "avatar",
 }
 POST_PATHS = {
@@ -45,6 +47,9 @@ POST_PATHS = {
     "retweet_count": "reblogs_count",
     "like_count": "favourites_count",
     "reply_count": "replies_count",
+    "retweet_of": "reblog",
+    "quote_of": "quote",
+    "reply_to": "in_reply_to_id",
 }
 
 
@@ -71,9 +76,22 @@ def _account(account: Mapping[str, Any]) -> dict[str, Any]:
             "friends_count": account.get("following_count"),
             "statuses_count": account.get("statuses_count"),
             "protected": account.get("locked"),
+            "declared_bot": account.get("bot"),
             "default_profile_image": avatar.endswith(_DEFAULT_AVATAR) if isinstance(avatar, str) else None,
         }
     )
+
+
+def _quoted(quote: Any) -> dict[str, str] | None:
+    # Mastodon 4.4 wraps the quoted status in a Quote object; earlier forks put the status itself there.
+    if not isinstance(quote, Mapping):
+        return None
+    inner = quote.get("quoted_status") if "quoted_status" in quote or "state" in quote else quote
+    if not isinstance(inner, Mapping):
+        return ref(quote.get("quoted_status_id"), None)
+    account = inner.get("account")
+    account = account if isinstance(account, Mapping) else {}
+    return ref(inner.get("id"), account.get("acct"))
 
 
 def _status(status: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,6 +115,11 @@ def _status(status: Mapping[str, Any]) -> dict[str, Any]:
             "retweet_count": status.get("reblogs_count"),
             "like_count": status.get("favourites_count"),
             "reply_count": status.get("replies_count"),
+            "retweet_of": ref(boosted.get("id"), (boosted.get("account") or {}).get("acct"))
+            if isinstance(boosted, Mapping)
+            else None,
+            "quote_of": _quoted(status.get("quote")),
+            "reply_to": ref(status.get("in_reply_to_id"), status.get("in_reply_to_account_id")),
         }
     )
 

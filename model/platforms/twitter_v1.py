@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from model.platforms._common import clean, items, native_request, obj, strip_html, texts, twitter_time
+from model.platforms._common import clean, items, native_request, obj, ref, strip_html, texts, twitter_time
 
 KEYS = ("user", "statuses", "observed_at")
 # Where each native field comes from, for error messages that name the payload's own fields.
@@ -32,6 +32,9 @@ POST_PATHS = {
     "mentions": "entities.user_mentions",
     "urls": "entities.urls",
     "like_count": "favorite_count",
+    "retweet_of": "retweeted_status",
+    "quote_of": "quoted_status",
+    "reply_to": "in_reply_to_status_id_str",
 }
 
 
@@ -71,8 +74,17 @@ def _user(user: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _post_ref(status: Any) -> dict[str, str] | None:
+    if not isinstance(status, Mapping):
+        return None
+    user = status.get("user")
+    user = user if isinstance(user, Mapping) else {}
+    return ref(status.get("id_str") or status.get("id"), user.get("screen_name") or user.get("id_str"))
+
+
 def _status(status: Mapping[str, Any]) -> dict[str, Any]:
     entities = status.get("entities") or {}
+    quoted = _post_ref(status.get("quoted_status")) or ref(status.get("quoted_status_id_str"), None)
     return clean(
         {
             "id": status.get("id_str") or (str(status["id"]) if status.get("id") is not None else None),
@@ -83,6 +95,12 @@ def _status(status: Mapping[str, Any]) -> dict[str, Any]:
             "is_retweet": status.get("retweeted_status") is not None,
             "is_reply": status.get("in_reply_to_status_id") is not None,
             "is_quote": bool(status.get("is_quote_status")),
+            "retweet_of": _post_ref(status.get("retweeted_status")),
+            "quote_of": quoted,
+            "reply_to": ref(
+                status.get("in_reply_to_status_id_str") or status.get("in_reply_to_status_id"),
+                status.get("in_reply_to_screen_name"),
+            ),
             "hashtags": texts(entities.get("hashtags"), "text"),
             "mentions": texts(entities.get("user_mentions"), "screen_name"),
             "urls": texts(entities.get("urls"), "expanded_url"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from model.platforms._common import clean, items, native_request, obj, one_of, texts
+from model.platforms._common import clean, items, native_request, obj, one_of, ref, texts
 
 
 def _unwrap(value: Any) -> Any:
@@ -47,6 +47,9 @@ POST_PATHS = {
     "is_retweet": "referenced_tweets",
     "is_reply": "referenced_tweets",
     "is_quote": "referenced_tweets",
+    "retweet_of": "referenced_tweets",
+    "quote_of": "referenced_tweets",
+    "reply_to": "referenced_tweets",
 }
 
 
@@ -83,8 +86,29 @@ def _user(user: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def _tweet(tweet: Mapping[str, Any]) -> dict[str, Any]:
+_REFERENCE_KINDS = {"retweeted": "retweet_of", "quoted": "quote_of", "replied_to": "reply_to"}
+
+
+def _authors(response: Any) -> dict[str, str]:
+    """Author of each tweet the response includes (``includes.tweets``), by username where ``includes.users`` has it."""
+    includes = response.get("includes") if isinstance(response, Mapping) else None
+    if not isinstance(includes, Mapping):
+        return {}
+    names = {str(u.get("id")): u.get("username") for u in includes.get("users") or [] if isinstance(u, Mapping)}
+    return {
+        str(t.get("id")): names.get(str(t.get("author_id"))) or str(t.get("author_id"))
+        for t in includes.get("tweets") or []
+        if isinstance(t, Mapping) and t.get("author_id") is not None
+    }
+
+
+def _tweet(tweet: Mapping[str, Any], authors: Mapping[str, str]) -> dict[str, Any]:
     kinds = set(texts(tweet.get("referenced_tweets"), "type"))
+    references = {
+        _REFERENCE_KINDS[r["type"]]: ref(r.get("id"), authors.get(str(r.get("id"))))
+        for r in tweet.get("referenced_tweets") or []
+        if isinstance(r, Mapping) and r.get("type") in _REFERENCE_KINDS
+    }
     entities = tweet.get("entities") or {}
     metrics = tweet.get("public_metrics") or {}
     return clean(
@@ -103,6 +127,7 @@ def _tweet(tweet: Mapping[str, Any]) -> dict[str, Any]:
             "retweet_count": metrics.get("retweet_count"),
             "like_count": metrics.get("like_count"),
             "reply_count": metrics.get("reply_count"),
+            **references,
         }
     )
 
@@ -113,14 +138,15 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     user = _unwrap(payload.get("user"))
     if isinstance(user, list):
         # A users/by response for several usernames: the user whose tweets these are.
-        authors = {str(t.get("author_id")) for t in tweets if isinstance(t, Mapping) and t.get("author_id")}
-        user = one_of(user, "user.data", "id", authors)
+        writers = {str(t.get("author_id")) for t in tweets if isinstance(t, Mapping) and t.get("author_id")}
+        user = one_of(user, "user.data", "id", writers)
     user = obj(user, account_root(payload))
+    authors = _authors(payload.get("tweets"))
     return native_request(
         _user(user),
         "twitter",
         posts_root(payload),
         tweets,
-        lambda post, _field: _tweet(post),
+        lambda post, _field: _tweet(post, authors),
         payload.get("observed_at"),
     )
