@@ -246,12 +246,13 @@ class Timeline(Sequence[Post]):
             elif spec.kind is Kind.STRINGS:
                 out[spec.name] = [x or () for x in values]
             elif spec.kind is Kind.REF:
-                out[spec.name] = [_ref(x) for x in values]
+                # Most timelines carry no references: skip the per-post work then (a count runs in C).
+                out[spec.name] = values if values.count(None) == len(values) else [_ref(x) for x in values]
             else:
                 out[spec.name] = values
         for ref, flag in REF_FLAGS.items():
-            given = np.fromiter((x is not None for x in out[ref]), dtype=bool, count=len(out[ref]))
-            out[flag] = out[flag] | given
+            if out[ref].count(None) != len(out[ref]):
+                out[flag] = out[flag] | np.array([x is not None for x in out[ref]], dtype=bool)
         return cls(**out)
 
     @classmethod
