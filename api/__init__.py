@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_smorest import Api
@@ -15,9 +16,11 @@ from werkzeug.exceptions import HTTPException
 from api.config import ENV_PREFIX, Config
 from api.errors import handle_exception
 from model.contract import Limits
-from model.errors import BotlensError
 from model.scoring import Scorer
 from model.validation import Validator
+
+if TYPE_CHECKING:  # imported in create_app: prometheus_client must not load before gunicorn.conf.py ran
+    from api.resources import ModelStatus
 
 log = logging.getLogger(__name__)
 EXTENSION = "botlens"
@@ -25,11 +28,15 @@ EXTENSION = "botlens"
 
 @dataclass
 class ServiceState:
-    """Per-process resources: the loaded model (or why it is not loaded) and the request validators."""
+    """Per-process resources: the model (or why there is none) and the request validators."""
 
-    scorer: Scorer | None
-    load_error: str | None
+    model: ModelStatus
     validator: Validator
+
+    @property
+    def scorer(self) -> Scorer | None:
+        """The model in service, if any."""
+        return self.model.scorer
 
 
 class BotlensApi(Api):
@@ -40,17 +47,6 @@ class BotlensApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return handle_exception(error)
-
-
-def load_scorer(model_path: str, card_path: str) -> tuple[Scorer | None, str | None]:
-    """Loads the model once; a failure is logged and reported, never raised (readiness stays 503)."""
-    try:
-        scorer = Scorer.load(Path(model_path), Path(card_path))
-    except (BotlensError, OSError, ValueError, KeyError) as exc:
-        log.error("model not loaded: %s", exc)
-        return None, str(exc)
-    log.info("model %s loaded from %s", scorer.version, model_path)
-    return scorer, None
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -66,12 +62,22 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from api import access, observability, spec, views
+    from api import access, observability, resources, spec, views
 
     observability.configure_logging(str(app.config["LOG_LEVEL"]))
+    # One folder for what the workers of an instance share (quota counters, last verified model and
+    # keys); gunicorn.conf.py sets it per start, an app made elsewhere gets its own.
+    app.config["STATE_DIR"] = app.config.get("STATE_DIR") or tempfile.mkdtemp(prefix="botlens-state-")
     validator = Validator.build(Limits.from_settings(app.config))
-    scorer, error = load_scorer(app.config["MODEL_PATH"], app.config["MODEL_CARD_PATH"])
-    app.extensions[EXTENSION] = ServiceState(scorer, error, validator)
+    model = resources.load_model(
+        app.config["MODEL_PATH"],
+        app.config["MODEL_CARD_PATH"],
+        app.config["MODEL_PUBLIC_KEY_PATH"],
+        bool(app.config["ALLOW_UNSIGNED_MODELS"]),
+        Path(app.config["STATE_DIR"]),
+    )
+    app.extensions[EXTENSION] = ServiceState(model, validator)
+    scorer = model.scorer
 
     api = BotlensApi(app)
     spec.register_fields(api)

@@ -7,7 +7,7 @@ A test walks ``app.url_map`` so that a new route cannot slip through.
 
 from __future__ import annotations
 
-import tempfile
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
@@ -15,7 +15,8 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 
 from api import quotas
-from api.auth import KeyStore, QuotaNeverFits, presented_key
+from api.auth import QuotaNeverFits, presented_key
+from api.resources import KeySource
 from model.errors import BotlensError
 
 BATCH = "v1.BatchScoreView"
@@ -47,7 +48,7 @@ def _authenticate() -> None:
         or is_public(current_app, request.endpoint)
     ):
         return
-    g.api_key = _state()["keys"].verify(presented_key(request.headers))
+    g.api_key = _state()["keys"].current().verify(presented_key(request.headers))
 
 
 def rate_key() -> str:
@@ -103,17 +104,15 @@ def _only_429_retries(response: Response) -> Response:
 def storage_uri(config: Any) -> str:
     """Where quota counters live: the configured URI, else a SQLite file shared by this instance's workers."""
     uri = config.get("RATELIMIT_STORAGE_URI")
-    if uri:
-        return str(uri)
-    folder = config.get("STATE_DIR") or tempfile.mkdtemp(prefix="botlens-state-")
-    return quotas.uri_for(folder)
+    return str(uri) if uri else quotas.uri_for(config["STATE_DIR"])
 
 
 def init_app(app: Flask) -> None:
     """Registers authentication, quotas and CORS; must run after the blueprint is registered."""
-    keys = KeyStore.from_config(app.config.get("API_KEYS"), app.config.get("API_KEYS_FILE"))
-    if app.config["AUTH_ENABLED"] and not keys.keys:
+    if app.config["AUTH_ENABLED"] and not (app.config.get("API_KEYS") or app.config.get("API_KEYS_FILE")):
         raise ValueError("AUTH_ENABLED is set but no API keys are configured (API_KEYS or API_KEYS_FILE)")
+    # A keys file that cannot be read does not stop the service: see api.resources.KeySource.
+    keys = KeySource(app.config.get("API_KEYS"), app.config.get("API_KEYS_FILE"), Path(app.config["STATE_DIR"]))
     # Runs before the limiter's own hook, so quotas see the authenticated key.
     app.before_request(_authenticate)
     app.extensions["botlens.access"] = {"keys": keys, "limiter": None}

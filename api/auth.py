@@ -16,7 +16,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +70,19 @@ class KeyStore:
     def __init__(self, keys: Iterable[ApiKey]) -> None:
         self.keys = {k.id: k for k in keys}
 
+    def records(self) -> list[dict[str, Any]]:
+        """The stored records, as a keys file holds them."""
+        return [asdict(k) for k in self.keys.values()]
+
     @classmethod
     def from_records(cls, records: Sequence[Mapping[str, Any]]) -> KeyStore:
-        """Builds the store from JSON records (unknown record fields are an error)."""
+        """Builds the store from JSON records.
+
+        Raises:
+            TypeError: a record is not an object, has unknown fields or lacks required ones.
+        """
+        if not isinstance(records, list):
+            raise TypeError("a keys file holds a JSON array of key records")
         return cls(ApiKey(**dict(r)) for r in records)
 
     @classmethod

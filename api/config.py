@@ -6,6 +6,7 @@ from pathlib import Path
 
 from model.contract import DEFAULT_LIMITS
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD
+from model.signing import DEFAULT_PUBLIC_KEY
 
 ENV_PREFIX = "BOTLENS"
 
@@ -16,6 +17,10 @@ class Config:
     # Model artifact (joblib) and the model card that records its sha256; the service loads nothing else.
     MODEL_PATH: str = str(DEFAULT_ARTIFACT)
     MODEL_CARD_PATH: str = str(DEFAULT_CARD)
+    # The ed25519 public key model cards must be signed with (<card>.sig); the shipped model's by default.
+    MODEL_PUBLIC_KEY_PATH: str | None = str(DEFAULT_PUBLIC_KEY)
+    # Development only: load a model whose card is not signed (its checksum is still checked).
+    ALLOW_UNSIGNED_MODELS: bool = False
     # Committed OpenAPI document served at /openapi.yaml.
     OPENAPI_PATH: str = str(Path(__file__).resolve().parent.parent / "openapi.yaml")
     # Largest request body in bytes (413 above it): a full batch of profile-only accounts or about
@@ -42,8 +47,9 @@ class Config:
     # quotas between instances; memory:// counts per process (one worker only).
     ANONYMOUS_QUOTA_PER_MINUTE: int = 0
     RATELIMIT_STORAGE_URI: str | None = None
-    # Folder for files the workers of one instance share (the quota file). gunicorn.conf.py makes a
-    # fresh one per start when unset; an app created outside gunicorn makes its own.
+    # Folder for files the workers of one instance share: the quota counters and the last verified
+    # model and readable keys (the fallbacks when a reload brings a bad file). gunicorn.conf.py makes a
+    # fresh one per start when unset (kept across HUPs); an app created outside gunicorn makes its own.
     STATE_DIR: str | None = None
     # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
     CORS_ORIGINS: list[str] = []

@@ -170,13 +170,31 @@ class ReadyView(MethodView):
     """Readiness."""
 
     @blp.response(200, schemas.HealthSchema)
-    @blp.alt_response(503, schema=schemas.HealthSchema, description="No model loaded.")
+    @blp.alt_response(503, schema=schemas.HealthSchema, description="No model, or keys on and none readable.")
     def get(self) -> Response:
-        """Answers 200 once a model is loaded, else 503 with the reason."""
+        """Answers 200 while the service can score (saying so when it runs on a fallback), else 503 with why."""
         state = _state()
-        if state.scorer is None:
-            return _json({"status": "not ready", "model_version": None, "detail": state.load_error or "no model"}, 503)
-        return _json({"status": "ready", "model_version": state.scorer.version})
+        model = state.model
+        problems = []
+        # Reason codes only: file paths and checksums stay in the log.
+        if model.scorer is None:
+            problems.append(f"no verified model is loaded ({model.problem}); the service log has the details")
+        elif model.fallback:
+            problems.append(
+                f"the configured model failed verification ({model.problem}); serving the last verified model"
+            )
+        keys = current_app.extensions["botlens.access"]["keys"]
+        keys.current()
+        if keys.problem:
+            problems.append(keys.problem)
+        no_keys = bool(current_app.config["AUTH_ENABLED"]) and not keys.keys.keys
+        body: dict[str, Any] = {"status": "ready", "model_version": model.scorer.version if model.scorer else None}
+        if problems:
+            body["detail"] = "; ".join(problems)
+        if model.scorer is None or no_keys:
+            body["status"] = "not ready"
+            return _json(body, 503)
+        return _json(body)
 
 
 @blp.route("/openapi.yaml")

@@ -24,6 +24,7 @@ from cli import keys
 from model.pipeline import score_slots
 from model.platforms import FORMATS
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
+from model.signing import DEFAULT_PUBLIC_KEY
 from model.validation import Validator
 
 CHUNK = 256
@@ -105,6 +106,7 @@ def score_file(
     artifact: Path = DEFAULT_ARTIFACT,
     card: Path = DEFAULT_CARD,
     progress: bool | None = None,
+    public_key: Path = DEFAULT_PUBLIC_KEY,
 ) -> tuple[int, int]:
     """Scores every record of ``source`` into ``output``; failures go to ``errors``.
 
@@ -113,7 +115,7 @@ def score_file(
     """
     from tqdm import tqdm
 
-    scorer = Scorer.load(artifact, card)
+    scorer = Scorer.load(artifact, card, public_key=public_key)
     validator = Validator.build()
     reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
     writer = _Writer(output)
@@ -181,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     score.add_argument("--format", default="native", choices=FORMATS)
     score.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT)
     score.add_argument("--card", type=Path, default=DEFAULT_CARD)
+    score.add_argument("--public-key", type=Path, default=DEFAULT_PUBLIC_KEY, help="key the card is signed for")
     train = sub.add_parser("train", help="train on the shared data (python -m model.train)")
     train.add_argument("args", nargs=argparse.REMAINDER)
     keys.add_parser(sub)
@@ -202,7 +205,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return keys.run(args)
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
     started = time.time()
-    scored, failed = score_file(args.input, args.output, errors, args.format, args.model, args.card)
+    scored, failed = score_file(
+        args.input, args.output, errors, args.format, args.model, args.card, public_key=args.public_key
+    )
     pointer = f" (see {errors})" if failed else ""
     print(f"scored {scored}, failed {failed}{pointer}, in {time.time() - started:.1f}s", file=sys.stderr)
     return 0 if scored or not failed else 1

@@ -18,7 +18,14 @@ class ModelNotLoadedError(BotlensError):
 
 
 class ArtifactError(BotlensError):
-    """A model artifact is missing, fails its checksum or does not match this code."""
+    """A model artifact is missing, unsigned, fails its signature or checksum, or does not match this code.
+
+    ``reason`` is a short code that names the failure without file paths (safe to show publicly).
+    """
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class MalformedInputError(BotlensError, ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -216,9 +217,17 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def evaluate(data_dir: Path | None, artifact: Path, card_path: Path, docs: Path = DOCS, log=print) -> dict[str, Any]:
-    """Runs the whole evaluation and writes the card and the report."""
-    scorer = Scorer.load(artifact, card_path)
+def evaluate(
+    data_dir: Path | None,
+    artifact: Path,
+    card_path: Path,
+    docs: Path = DOCS,
+    log: Any = print,
+    signing_key: Path | None = None,
+) -> dict[str, Any]:
+    """Runs the whole evaluation and writes the card (signed with ``signing_key``, if given) and the report."""
+    # The model under evaluation is the one just trained on this machine, whose card is not signed yet.
+    scorer = Scorer.load(artifact, card_path, allow_unsigned=True)
     card = json.loads(card_path.read_text())
     examples, X = train.prepare_examples(data_dir, log=log)
     probs = scorer.probabilities(X)
@@ -237,7 +246,7 @@ def evaluate(data_dir: Path | None, artifact: Path, card_path: Path, docs: Path 
         "leave_one_out": leave_one_out(examples, X, card, log=log),
     }
     card["evaluation"] = evaluation
-    card_path.write_text(json.dumps(card, indent=1) + "\n")
+    train.write_card(card, card_path, signing_key)
     (docs / "evaluation.md").write_text(report(card, evaluation))
     log(f"wrote {card_path} and {docs / 'evaluation.md'}")
     return evaluation
@@ -250,12 +259,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--artifact", type=Path, default=DEFAULT_ARTIFACT)
     parser.add_argument("--card", type=Path, default=DEFAULT_CARD)
     parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument(
+        "--signing-key",
+        type=Path,
+        default=os.environ.get("BOTLENS_SIGNING_KEY"),
+        help="ed25519 private key that signs the updated card (default $BOTLENS_SIGNING_KEY)",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data_dir or datasets.default_data_dir()
     if not data_dir.is_dir():
         print(f"no data folder at {data_dir}", file=sys.stderr)
         return 2
-    evaluate(data_dir, args.artifact, args.card, args.docs)
+    evaluate(data_dir, args.artifact, args.card, args.docs, signing_key=args.signing_key)
     return 0
 
 

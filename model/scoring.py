@@ -24,6 +24,7 @@ from model.records import (
     parse_timestamp,
     posts_from_mappings,
 )
+from model.signing import DEFAULT_PUBLIC_KEY, signature_path, verify
 from model.treeshap import TreeExplainer, UnsupportedTree
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,9 @@ class Scorer:
         if names != FEATURE_NAMES:
             missing = sorted(set(FEATURE_NAMES) - set(names))
             extra = sorted(set(names) - set(FEATURE_NAMES))
-            raise ArtifactError(f"artifact features differ from this code (missing {missing}, unexpected {extra})")
+            raise ArtifactError(
+                f"artifact features differ from this code (missing {missing}, unexpected {extra})", reason="features"
+            )
         self.artifact = artifact
         self.card = dict(card or {})
         self.version: str = str(artifact["version"])
@@ -153,26 +156,64 @@ class Scorer:
             head["explainer"] = _explainer(head)
 
     @classmethod
-    def load(cls, artifact_path: Path = DEFAULT_ARTIFACT, card_path: Path = DEFAULT_CARD) -> Scorer:
-        """Loads an artifact after checking its sha256 against the model card.
+    def load(
+        cls,
+        artifact_path: Path = DEFAULT_ARTIFACT,
+        card_path: Path = DEFAULT_CARD,
+        public_key: Path | None = DEFAULT_PUBLIC_KEY,
+        allow_unsigned: bool = False,
+    ) -> Scorer:
+        """Loads an artifact once its card's signature and the artifact's sha256 check out.
+
+        Args:
+            artifact_path: The joblib artifact.
+            card_path: The model card (JSON) that records the artifact's sha256; signed in ``<card>.sig``.
+            public_key: The trusted ed25519 public key (PEM) the card must be signed with.
+            allow_unsigned: Development only: load a card without a signature (the checksum still applies).
 
         Raises:
-            ArtifactError: a file is missing, the checksum differs, or the features differ from this code.
+            ArtifactError: a file is missing or unreadable, the card is unsigned or its signature fails,
+                the checksum differs, the artifact is not a botlens model, or its features differ
+                from this code. Nothing is unpickled before the signature and checksum pass.
         """
-        import joblib  # joblib is pickle: it is imported only after the checksum passes.
-
         artifact_path, card_path = Path(artifact_path), Path(card_path)
         if not card_path.is_file():
-            raise ArtifactError(f"model card not found: {card_path}")
+            raise ArtifactError(f"model card not found: {card_path}", reason="card-missing")
         if not artifact_path.is_file():
-            raise ArtifactError(f"model artifact not found: {artifact_path}")
-        card = json.loads(card_path.read_text())
-        expected = card.get("artifact", {}).get("sha256")
+            raise ArtifactError(f"model artifact not found: {artifact_path}", reason="artifact-missing")
+        card_bytes = card_path.read_bytes()
+        signature = signature_path(card_path)
+        if signature.is_file() and public_key is not None:
+            verify(card_bytes, signature.read_bytes(), Path(public_key))
+        elif not allow_unsigned:
+            raise ArtifactError(f"model card is not signed (no {signature.name}, or no trusted key)", reason="unsigned")
+        try:
+            card = json.loads(card_bytes)
+        except ValueError as exc:
+            raise ArtifactError(f"model card is not JSON: {exc}", reason="card-invalid") from exc
+        artifact_meta = card.get("artifact") if isinstance(card, dict) else None
+        expected = artifact_meta.get("sha256") if isinstance(artifact_meta, dict) else None
+        if not isinstance(expected, str):
+            raise ArtifactError("model card records no artifact sha256", reason="card-invalid")
         actual = sha256_file(artifact_path)
-        if not expected or actual != expected:
-            raise ArtifactError(f"artifact checksum mismatch: card says {expected}, file is {actual}")
-        artifact = joblib.load(artifact_path)
-        return cls(artifact, card)
+        if actual != expected:
+            raise ArtifactError(
+                f"artifact checksum mismatch: card says {expected}, file is {actual}", reason="checksum"
+            )
+        import joblib  # joblib is pickle: imported only once the signature and checksum passed.
+
+        try:
+            artifact = joblib.load(artifact_path)
+        except Exception as exc:  # a truncated or corrupt file fails in many ways inside pickle and zlib
+            raise ArtifactError(f"artifact unreadable: {type(exc).__name__}: {exc}", reason="unreadable") from exc
+        if not isinstance(artifact, dict) or not isinstance(artifact.get("heads"), list) or "version" not in artifact:
+            raise ArtifactError(f"artifact is not a botlens model ({type(artifact).__name__})", reason="wrong-type")
+        try:
+            return cls(artifact, card)
+        except ArtifactError:
+            raise
+        except Exception as exc:  # heads without boosters, calibration or features of the expected shape
+            raise ArtifactError(f"artifact heads malformed: {type(exc).__name__}: {exc}", reason="wrong-type") from exc
 
     def thresholds(self) -> dict[str, float]:
         """Decision threshold of each head on its calibrated probability."""

@@ -33,6 +33,7 @@ from model.contract import DEFAULT_LIMITS, Limits
 from model.errors import BotlensError, RequestValidationError
 from model.heads import HEAD_NAMES
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
+from model.signing import DEFAULT_PUBLIC_KEY
 from model.validation import Validator
 
 OUTPUT_SCHEMA = ", ".join(
@@ -50,9 +51,9 @@ OUTPUT_SCHEMA = ", ".join(
 
 
 @functools.lru_cache(maxsize=4)
-def _scorer(artifact: str, card: str) -> Scorer:
+def _scorer(artifact: str, card: str, public_key: str) -> Scorer:
     # One load per Python worker process (Spark reuses workers across tasks by default).
-    return Scorer.load(Path(artifact), Path(card))
+    return Scorer.load(Path(artifact), Path(card), public_key=Path(public_key))
 
 
 @functools.lru_cache(maxsize=4)
@@ -74,9 +75,10 @@ def score_records(
     fmt: str = "native",
     now: float | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    public_key: str = str(DEFAULT_PUBLIC_KEY),
 ) -> list[dict[str, Any]]:
     """Scores JSON request bodies into output rows (one per input, in order); bad rows carry ``error``."""
-    scorer = _scorer(artifact, card)
+    scorer = _scorer(artifact, card, public_key)
     validator = _validator(limits)
     now = time.time() if now is None else now
     rows: list[dict[str, Any] | None] = [None] * len(requests)
@@ -109,6 +111,7 @@ def score_dataframe(
     card: Path = DEFAULT_CARD,
     fmt: str = "native",
     limits: Limits = DEFAULT_LIMITS,
+    public_key: Path = DEFAULT_PUBLIC_KEY,
 ) -> Any:
     """Scores a DataFrame of requests; returns a DataFrame with ``OUTPUT_SCHEMA``.
 
@@ -118,6 +121,7 @@ def score_dataframe(
         card: Model card path (holds the artifact's sha256).
         fmt: ``native`` or a platform payload format.
         limits: Input limits (default the service's).
+        public_key: The key the card must be signed for, readable on every executor.
     """
     import pandas as pd
     from pyspark.sql import functions as F
@@ -125,12 +129,12 @@ def score_dataframe(
     if "request" not in df.columns:
         parts = [c for c in ("account", "posts", "observed_at") if c in df.columns]
         df = df.select(F.to_json(F.struct(*parts)).alias("request"))
-    artifact_s, card_s = str(artifact), str(card)
+    artifact_s, card_s, key_s = str(artifact), str(card), str(public_key)
     columns = [c.split(" ")[0] for c in OUTPUT_SCHEMA.split(", ")]
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
-            rows = score_records(batch["request"].tolist(), artifact_s, card_s, fmt, limits=limits)
+            rows = score_records(batch["request"].tolist(), artifact_s, card_s, fmt, limits=limits, public_key=key_s)
             # Object dtype keeps None as None (null), where pandas would put NaN into array columns.
             yield pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns, dtype=object)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from model import datasets, metrics
+from model import datasets, metrics, signing
 from model.datasets import HUMAN
 from model.examples import Example, base_examples, feature_matrix, hijack_examples, missingness_matched, variants
 from model.features import FEATURE_NAMES, FEATURES, MISSING
@@ -298,8 +299,14 @@ def save_model(
     out_artifact: Path,
     out_card: Path,
     version: str = MODEL_VERSION,
+    signing_key: Path | None = None,
 ) -> dict[str, Any]:
-    """Writes the artifact, then the card that records its sha256 (the only checksum the service trusts)."""
+    """Writes the artifact, then the card that records its sha256, then the card's signature.
+
+    Args:
+        signing_key: The ed25519 private key (``model.signing``); without it the card is left unsigned
+            and the service refuses it until it is signed.
+    """
     import joblib
 
     artifact = {
@@ -323,8 +330,21 @@ def save_model(
         **card,
         "library_versions": _versions(),
     }
-    out_card.write_text(json.dumps(card, indent=1) + "\n")
+    write_card(card, out_card, signing_key)
     return card
+
+
+def write_card(card: dict[str, Any], path: Path, signing_key: Path | None) -> None:
+    """Writes a model card and signs it, or removes a signature that no longer matches it."""
+    path.write_text(json.dumps(card, indent=1) + "\n")
+    if signing_key is not None:
+        signing.sign(path, signing_key)
+        return
+    signing.signature_path(path).unlink(missing_ok=True)
+    print(
+        f"{path} is unsigned: sign it (python -m model.signing sign --key KEY {path}) before serving it",
+        file=sys.stderr,
+    )
 
 
 def prepare_examples(data_dir: Path | None, n_jobs: int = 2, log: Log = print) -> tuple[list[Example], np.ndarray]:
@@ -357,7 +377,12 @@ def data_summary(examples: Sequence[Example]) -> dict[str, Any]:
 
 
 def train(
-    data_dir: Path | None, out_artifact: Path, out_card: Path, n_jobs: int = 2, log: Log = print
+    data_dir: Path | None,
+    out_artifact: Path,
+    out_card: Path,
+    n_jobs: int = 2,
+    log: Log = print,
+    signing_key: Path | None = None,
 ) -> dict[str, Any]:
     """Loads the real data, trains and calibrates every head, writes the artifact and its card.
 
@@ -383,6 +408,7 @@ def train(
         reference_percentiles(X, examples),
         out_artifact,
         out_card,
+        signing_key=signing_key,
     )
     log(f"wrote {out_artifact} ({card['artifact']['sha256'][:12]}) and {out_card} in {time.time() - started:.0f}s")
     return card
@@ -395,12 +421,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--artifact", type=Path, default=DEFAULT_ARTIFACT)
     parser.add_argument("--card", type=Path, default=DEFAULT_CARD)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--signing-key",
+        type=Path,
+        default=os.environ.get("BOTLENS_SIGNING_KEY"),
+        help="ed25519 private key that signs the card (default $BOTLENS_SIGNING_KEY)",
+    )
     args = parser.parse_args(argv)
     data_dir = args.data_dir or datasets.default_data_dir()
     if not data_dir.is_dir():
         print(f"no data folder at {data_dir}", file=sys.stderr)
         return 2
-    train(data_dir, args.artifact, args.card, n_jobs=args.jobs)
+    train(data_dir, args.artifact, args.card, n_jobs=args.jobs, signing_key=args.signing_key)
     return 0
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from api import create_app
-from model import examples, train
+from model import examples, signing, train
 from model.datasets import default_data_dir
 from model.scoring import Scorer
 from tests import synthetic
@@ -26,6 +26,8 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     X = examples.feature_matrix(all_examples, n_jobs=1)
     heads, card_heads = train.fit_heads(all_examples, X, n_jobs=1, tune=False, rounds=40, log=lambda *_: None)
     artifact, card = out / "model.joblib", out / "card.json"
+    # A key pair of the tests' own, beside the model: the card is signed as training signs it.
+    signing.generate(out / "signing.key", out / "signing.pub")
     train.save_model(
         heads,
         {"heads": card_heads, "training_data": {"synthetic": True}},
@@ -33,19 +35,37 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         artifact,
         card,
         version="test-0",
+        signing_key=out / "signing.key",
     )
     return artifact, card
 
 
 @pytest.fixture(scope="session")
-def scorer(small_model: tuple[Path, Path]) -> Scorer:
-    return Scorer.load(*small_model)
+def signing_key(small_model: tuple[Path, Path]) -> Path:
+    """The private key the small model's card is signed with."""
+    return small_model[0].parent / "signing.key"
+
+
+@pytest.fixture(scope="session")
+def public_key(small_model: tuple[Path, Path]) -> Path:
+    """The public key that verifies the small model's card."""
+    return small_model[0].parent / "signing.pub"
+
+
+@pytest.fixture(scope="session")
+def scorer(small_model: tuple[Path, Path], public_key: Path) -> Scorer:
+    return Scorer.load(*small_model, public_key=public_key)
 
 
 @pytest.fixture()
 def app_factory(small_model: tuple[Path, Path]) -> Any:
     def make(**overrides: Any):
-        config = {"MODEL_PATH": str(small_model[0]), "MODEL_CARD_PATH": str(small_model[1]), "TESTING": True}
+        config = {
+            "MODEL_PATH": str(small_model[0]),
+            "MODEL_CARD_PATH": str(small_model[1]),
+            "MODEL_PUBLIC_KEY_PATH": str(small_model[0].parent / "signing.pub"),
+            "TESTING": True,
+        }
         config.update(overrides)
         return create_app(config)
 

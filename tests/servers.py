@@ -39,9 +39,18 @@ def post(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> tup
 
 @contextlib.contextmanager
 def gunicorn(
-    small_model: tuple[Path, Path], folder: Path, workers: int = 2, env: Mapping[str, str] | None = None
+    small_model: tuple[Path, Path],
+    public_key: Path,
+    folder: Path,
+    workers: int = 2,
+    env: Mapping[str, str] | None = None,
+    ready: bool = True,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Starts gunicorn with ``gunicorn.conf.py`` on a free port; yields its base URL once ready, then stops it."""
+    """Starts gunicorn with ``gunicorn.conf.py`` on a free port; yields its base URL, then stops it.
+
+    Args:
+        ready: Wait for ``/health/ready`` to answer 200 (else only for ``/health/live``).
+    """
     port = free_port()
     metrics = folder / "metrics"
     metrics.mkdir(exist_ok=True)
@@ -49,6 +58,7 @@ def gunicorn(
         **os.environ,
         "BOTLENS_MODEL_PATH": str(small_model[0]),
         "BOTLENS_MODEL_CARD_PATH": str(small_model[1]),
+        "BOTLENS_MODEL_PUBLIC_KEY_PATH": str(public_key),
         "BOTLENS_BIND": f"127.0.0.1:{port}",
         "BOTLENS_WORKERS": str(workers),
         "BOTLENS_LOG_LEVEL": "warning",
@@ -69,7 +79,7 @@ def gunicorn(
         deadline = time.time() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/health/ready", timeout=2) as response:
+                with urllib.request.urlopen(f"{base}/health/{'ready' if ready else 'live'}", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:

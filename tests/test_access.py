@@ -224,14 +224,14 @@ def _workers(master: int) -> list[int]:
 @pytest.mark.skipif(
     not servers.GUNICORN.exists() or not Path("/proc/self/task").is_dir(), reason="needs gunicorn and Linux /proc"
 )
-def test_quota_exact_across_two_gunicorn_workers(small_model: Any, tmp_path: Any) -> None:
+def test_quota_exact_across_two_gunicorn_workers(small_model: Any, public_key: Any, tmp_path: Any) -> None:
     alternating, alternating_record = mint("alternating", 3)
     burst, burst_record = mint("burst", 3)
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps([asdict(alternating_record), asdict(burst_record)]))
     env = {"BOTLENS_AUTH_ENABLED": "true", "BOTLENS_API_KEYS_FILE": str(keys)}
     body = json.dumps(_body()).encode()
-    with servers.gunicorn(small_model, tmp_path, workers=2, env=env) as (base, server):
+    with servers.gunicorn(small_model, public_key, tmp_path, workers=2, env=env) as (base, server):
         first, second = _workers(server.pid)
         url = f"{base}/v1/score"
         # Each worker in turn is the only one taking requests (the other is stopped), so the key's

@@ -163,7 +163,8 @@ def test_no_model_503_and_health(app_factory: Any, tmp_path: Any) -> None:
     client = app.test_client()
     assert client.get("/health/live").status_code == 200
     ready = client.get("/health/ready")
-    assert ready.status_code == 503 and "not found" in ready.get_json()["detail"]
+    assert ready.status_code == 503 and "(artifact-missing)" in ready.get_json()["detail"]
+    assert str(tmp_path) not in ready.get_data(as_text=True)  # paths stay in the log
     _assert_problem(client.post("/v1/score", json=_body(3)), 503)
     _assert_problem(client.post("/v1/score/batch", json={"accounts": [_body(3)]}), 503)
     _assert_problem(client.get("/v1/model"), 503)

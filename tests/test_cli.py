@@ -26,11 +26,13 @@ def _records() -> list[bytes]:
     ]
 
 
-def test_cli_score_jsonl_good_and_bad_records(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+def test_cli_score_jsonl_good_and_bad_records(tmp_path: Path, small_model: tuple[Path, Path], public_key: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(_records()) + b"\n")
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
-    scored, failed = score_file(source, out, errors, artifact=small_model[0], card=small_model[1], progress=False)
+    scored, failed = score_file(
+        source, out, errors, artifact=small_model[0], card=small_model[1], public_key=public_key, progress=False
+    )
     assert (scored, failed) == (3, 3)
     results = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["account_id"] for r in results] == ["b1", "h2", "t3"]
@@ -41,17 +43,23 @@ def test_cli_score_jsonl_good_and_bad_records(tmp_path: Path, small_model: tuple
     assert "account.followers_count" in problems[3]["errors"] and "body" in problems[6]["errors"]
 
 
-def test_cli_results_equal_api(tmp_path: Path, small_model: tuple[Path, Path], client) -> None:
+def test_cli_results_equal_api(tmp_path: Path, small_model: tuple[Path, Path], public_key: Path, client) -> None:
     body = synthetic.troll(5, np.random.default_rng(5), 40)
     source = tmp_path / "one.jsonl"
     source.write_bytes(orjson.dumps(body) + b"\n")
     score_file(
-        source, tmp_path / "o.jsonl", tmp_path / "e.jsonl", artifact=small_model[0], card=small_model[1], progress=False
+        source,
+        tmp_path / "o.jsonl",
+        tmp_path / "e.jsonl",
+        artifact=small_model[0],
+        card=small_model[1],
+        public_key=public_key,
+        progress=False,
     )
     assert json.loads((tmp_path / "o.jsonl").read_text()) == client.post("/v1/score", json=body).get_json()
 
 
-def test_cli_parquet_in_and_out(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+def test_cli_parquet_in_and_out(tmp_path: Path, small_model: tuple[Path, Path], public_key: Path) -> None:
     pa = pytest.importorskip("pyarrow")
     import pyarrow.parquet as pq
 
@@ -66,6 +74,7 @@ def test_cli_parquet_in_and_out(tmp_path: Path, small_model: tuple[Path, Path]) 
         tmp_path / "e.jsonl",
         artifact=small_model[0],
         card=small_model[1],
+        public_key=public_key,
         progress=False,
     )
     assert (scored, failed) == (5, 0)
@@ -76,7 +85,9 @@ def test_cli_parquet_in_and_out(tmp_path: Path, small_model: tuple[Path, Path]) 
     )
 
 
-def test_cli_main_prints_counts(tmp_path: Path, small_model: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
+def test_cli_main_prints_counts(
+    tmp_path: Path, small_model: tuple[Path, Path], public_key: Path, capsys: pytest.CaptureFixture
+) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(_records()))
     code = main(
@@ -89,19 +100,29 @@ def test_cli_main_prints_counts(tmp_path: Path, small_model: tuple[Path, Path], 
             str(small_model[0]),
             "--card",
             str(small_model[1]),
+            "--public-key",
+            str(public_key),
         ]
     )
     assert code == 0
     assert "scored 3, failed 3" in capsys.readouterr().err
 
 
-def test_cli_errors_file_in_line_order_with_plain_json_message(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+def test_cli_errors_file_in_line_order_with_plain_json_message(
+    tmp_path: Path, small_model: tuple[Path, Path], public_key: Path
+) -> None:
     source = tmp_path / "in.jsonl"
     # Validation failures and unparseable lines interleaved: the errors file follows the input's order.
     source.write_bytes(b"\n".join([orjson.dumps({"account": {}}), b"nul", orjson.dumps([1]), b'{"a":']) + b"\n")
     errors = tmp_path / "errors.jsonl"
     assert score_file(
-        source, tmp_path / "o.jsonl", errors, artifact=small_model[0], card=small_model[1], progress=False
+        source,
+        tmp_path / "o.jsonl",
+        errors,
+        artifact=small_model[0],
+        card=small_model[1],
+        public_key=public_key,
+        progress=False,
     ) == (0, 4)
     lines = [json.loads(line) for line in errors.read_text().splitlines()]
     assert [line["line"] for line in lines] == [1, 2, 3, 4]
@@ -110,7 +131,7 @@ def test_cli_errors_file_in_line_order_with_plain_json_message(tmp_path: Path, s
 
 
 def test_cli_points_at_errors_only_when_something_failed(
-    tmp_path: Path, small_model: tuple[Path, Path], capsys: pytest.CaptureFixture
+    tmp_path: Path, small_model: tuple[Path, Path], public_key: Path, capsys: pytest.CaptureFixture
 ) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(orjson.dumps(synthetic.bot(1, np.random.default_rng(1), 5)) + b"\n")
@@ -127,6 +148,8 @@ def test_cli_points_at_errors_only_when_something_failed(
                 str(small_model[0]),
                 "--card",
                 str(small_model[1]),
+                "--public-key",
+                str(public_key),
             ]
         )
         == 0

@@ -32,7 +32,7 @@ def _operations() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(small_model: tuple[Path, Path]) -> tuple[Any, Any, str]:
+def fuzz_app(small_model: tuple[Path, Path], public_key: Path) -> tuple[Any, Any, str]:
     """The app with keys on (so the spec's security is checked too) and a quota fuzzing cannot exhaust."""
     from api import create_app
 
@@ -41,6 +41,7 @@ def fuzz_app(small_model: tuple[Path, Path]) -> tuple[Any, Any, str]:
         {
             "MODEL_PATH": str(small_model[0]),
             "MODEL_CARD_PATH": str(small_model[1]),
+            "MODEL_PUBLIC_KEY_PATH": str(public_key),
             "LOG_LEVEL": "WARNING",
             "AUTH_ENABLED": True,
             "API_KEYS": [asdict(record)],

@@ -15,11 +15,13 @@ import joblib
 import numpy as np
 import pytest
 
+from model import signing
 from model.scoring import sha256_file
 from tests import servers, synthetic
 
 
-def _second_version(small_model: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
+def second_version(small_model: tuple[Path, Path], folder: Path, signing_key: Path) -> tuple[Path, Path]:
+    """A signed model test-1: the small model under another version."""
     artifact = joblib.load(small_model[0])
     artifact["version"] = "test-1"
     path, card_path = folder / "next.joblib", folder / "next.json"
@@ -27,18 +29,34 @@ def _second_version(small_model: tuple[Path, Path], folder: Path) -> tuple[Path,
     card = json.loads(small_model[1].read_text())
     card["version"], card["artifact"]["sha256"] = "test-1", sha256_file(path)
     card_path.write_text(json.dumps(card))
+    signing.sign(card_path, signing_key)
     return path, card_path
 
 
-@pytest.mark.skipif(not servers.GUNICORN.exists(), reason="gunicorn not installed")
-def test_reload_under_load_loses_no_request(small_model: tuple[Path, Path], tmp_path: Path) -> None:
-    live = tmp_path / "live"
-    live.mkdir()
-    model, card = live / "model.joblib", live / "card.json"
+def install(artifact: Path, card: Path, model: Path, live_card: Path) -> None:
+    """Puts a model in place as an operator does: artifact, signature, then the card."""
+    os.replace(artifact, model)
+    os.replace(signing.signature_path(card), signing.signature_path(live_card))
+    os.replace(card, live_card)
+
+
+def live_copy(small_model: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
+    """The small model copied to where a service will load it from."""
+    folder.mkdir()
+    model, card = folder / "model.joblib", folder / "card.json"
     shutil.copy(small_model[0], model)
     shutil.copy(small_model[1], card)
+    shutil.copy(signing.signature_path(small_model[1]), signing.signature_path(card))
+    return model, card
+
+
+@pytest.mark.skipif(not servers.GUNICORN.exists(), reason="gunicorn not installed")
+def test_reload_under_load_loses_no_request(
+    small_model: tuple[Path, Path], public_key: Path, signing_key: Path, tmp_path: Path
+) -> None:
+    model, card = live_copy(small_model, tmp_path / "live")
     body = json.dumps(synthetic.human(1, np.random.default_rng(1), 50)).encode()
-    with servers.gunicorn((model, card), tmp_path) as (base, server):
+    with servers.gunicorn((model, card), public_key, tmp_path) as (base, server):
         url = f"{base}/v1/score"
         statuses: list[int] = []
         versions: list[str] = []
@@ -54,9 +72,7 @@ def test_reload_under_load_loses_no_request(small_model: tuple[Path, Path], tmp_
         for thread in threads:
             thread.start()
         time.sleep(1.5)
-        new_model, new_card = _second_version(small_model, tmp_path)
-        os.replace(new_model, model)
-        os.replace(new_card, card)
+        install(*second_version(small_model, tmp_path, signing_key), model, card)
         server.send_signal(signal.SIGHUP)
         deadline = time.time() + 30
         while time.time() < deadline and (not versions or versions[-1] != "test-1"):

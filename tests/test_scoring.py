@@ -11,10 +11,10 @@ import joblib
 import numpy as np
 import pytest
 
-from model import explanations
+from model import explanations, signing
 from model.errors import ArtifactError
-from model.features import MISSING
-from model.scoring import Scorer, decide_label, prepare, warnings_for
+from model.features import FEATURE_NAMES, MISSING
+from model.scoring import Scorer, decide_label, prepare, sha256_file, warnings_for
 from tests import synthetic
 from tests.perturbation import top_bot_features_moved
 
@@ -84,35 +84,120 @@ def test_scorer_class_order_read_from_artifact(small_model: tuple[Path, Path], t
     assert list(scorer.score(_items(3))[0]["scores"]) == scorer.classes
 
 
-def test_scorer_load_refuses_checksum_mismatch(small_model: tuple[Path, Path], tmp_path: Path) -> None:
-    artifact, card = tmp_path / "m.joblib", tmp_path / "c.json"
+def _copy(small_model: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
+    artifact, card = folder / "m.joblib", folder / "c.json"
     shutil.copy(small_model[0], artifact)
     shutil.copy(small_model[1], card)
+    shutil.copy(signing.signature_path(small_model[1]), signing.signature_path(card))
+    return artifact, card
+
+
+def _resigned(artifact_object: Any, folder: Path, small_model: tuple[Path, Path], key: Path) -> tuple[Path, Path]:
+    """An artifact written as given, with a card that records its checksum and is properly signed."""
+    path = folder / "m.joblib"
+    joblib.dump(artifact_object, path)
+    card = json.loads(small_model[1].read_text())
+    card["artifact"]["sha256"] = sha256_file(path)
+    (folder / "c.json").write_text(json.dumps(card))
+    signing.sign(folder / "c.json", key)
+    return path, folder / "c.json"
+
+
+def test_scorer_load_refuses_checksum_mismatch(
+    small_model: tuple[Path, Path], public_key: Path, tmp_path: Path
+) -> None:
+    artifact, card = _copy(small_model, tmp_path)
     with open(artifact, "ab") as handle:
         handle.write(b"tampered")
-    with pytest.raises(ArtifactError, match="checksum"):
-        Scorer.load(artifact, card)
+    with pytest.raises(ArtifactError, match="checksum") as caught:
+        Scorer.load(artifact, card, public_key=public_key)
+    assert caught.value.reason == "checksum"
 
 
-def test_scorer_load_refuses_missing_files(tmp_path: Path, small_model: tuple[Path, Path]) -> None:
+def test_scorer_load_refuses_missing_files(tmp_path: Path, small_model: tuple[Path, Path], public_key: Path) -> None:
     with pytest.raises(ArtifactError, match="not found"):
-        Scorer.load(tmp_path / "none.joblib", small_model[1])
+        Scorer.load(tmp_path / "none.joblib", small_model[1], public_key=public_key)
     with pytest.raises(ArtifactError, match="not found"):
-        Scorer.load(small_model[0], tmp_path / "none.json")
+        Scorer.load(small_model[0], tmp_path / "none.json", public_key=public_key)
 
 
-def test_scorer_refuses_feature_list_that_differs(small_model: tuple[Path, Path], tmp_path: Path) -> None:
+def test_scorer_refuses_feature_list_that_differs(
+    small_model: tuple[Path, Path], public_key: Path, signing_key: Path, tmp_path: Path
+) -> None:
     artifact = joblib.load(small_model[0])
     artifact["feature_names"] = artifact["feature_names"][:-1] + ["something_else"]
-    path = tmp_path / "m.joblib"
-    joblib.dump(artifact, path)
-    card = json.loads(small_model[1].read_text())
-    from model.scoring import sha256_file
-
-    card["artifact"]["sha256"] = sha256_file(path)
-    (tmp_path / "c.json").write_text(json.dumps(card))
+    path, card = _resigned(artifact, tmp_path, small_model, signing_key)
     with pytest.raises(ArtifactError, match="features differ"):
-        Scorer.load(path, tmp_path / "c.json")
+        Scorer.load(path, card, public_key=public_key)
+
+
+def test_scorer_refuses_unsigned_card_unless_allowed(
+    small_model: tuple[Path, Path], public_key: Path, tmp_path: Path
+) -> None:
+    artifact, card = _copy(small_model, tmp_path)
+    signing.signature_path(card).unlink()
+    with pytest.raises(ArtifactError) as caught:
+        Scorer.load(artifact, card, public_key=public_key)
+    assert caught.value.reason == "unsigned"
+    assert Scorer.load(artifact, card, public_key=public_key, allow_unsigned=True).version == "test-0"
+
+
+def test_scorer_refuses_a_card_rewritten_with_a_matching_checksum(
+    small_model: tuple[Path, Path], public_key: Path, tmp_path: Path
+) -> None:
+    """A writer who swaps the artifact and records its sha256 in the card cannot make the signature verify."""
+
+    class Payload:
+        def __reduce__(self) -> Any:
+            return (Path.touch, (tmp_path / "pwned",))
+
+    joblib.dump({"version": "evil", "heads": [], "payload": Payload()}, tmp_path / "m.joblib")
+    (tmp_path / "x").mkdir()
+    _, card = _copy(small_model, tmp_path / "x")
+    record = json.loads(card.read_text())
+    record["artifact"]["sha256"] = sha256_file(tmp_path / "m.joblib")
+    card.write_text(json.dumps(record))
+    with pytest.raises(ArtifactError) as caught:
+        Scorer.load(tmp_path / "m.joblib", card, public_key=public_key)
+    assert caught.value.reason == "signature-invalid"
+    assert not (tmp_path / "pwned").exists()  # nothing was unpickled
+
+
+def test_scorer_refuses_a_signature_by_another_key(small_model: tuple[Path, Path], tmp_path: Path) -> None:
+    signing.generate(tmp_path / "other.key", tmp_path / "other.pub")
+    with pytest.raises(ArtifactError) as caught:
+        Scorer.load(*small_model, public_key=tmp_path / "other.pub")
+    assert caught.value.reason == "signature-invalid"
+
+
+@pytest.mark.parametrize("case", ["card-is-a-list", "card-not-json", "truncated", "wrong-type", "heads-malformed"])
+def test_scorer_load_turns_every_bad_file_into_an_artifact_error(
+    case: str, small_model: tuple[Path, Path], public_key: Path, signing_key: Path, tmp_path: Path
+) -> None:
+    if case in ("card-is-a-list", "card-not-json"):
+        artifact, card = _copy(small_model, tmp_path)
+        card.write_text("[]" if case == "card-is-a-list" else "{not json")
+        signing.sign(card, signing_key)
+    elif case == "truncated":
+        data = small_model[0].read_bytes()
+        artifact, card = _resigned({}, tmp_path, small_model, signing_key)
+        artifact.write_bytes(data[: len(data) // 2])
+        record = json.loads(card.read_text())
+        record["artifact"]["sha256"] = sha256_file(artifact)
+        card.write_text(json.dumps(record))
+        signing.sign(card, signing_key)
+    elif case == "wrong-type":
+        artifact, card = _resigned(["not", "a", "model"], tmp_path, small_model, signing_key)
+    else:
+        artifact, card = _resigned(
+            {"version": "x", "heads": [{"name": "bot"}], "feature_names": list(FEATURE_NAMES)},
+            tmp_path,
+            small_model,
+            signing_key,
+        )
+    with pytest.raises(ArtifactError) as caught:
+        Scorer.load(artifact, card, public_key=public_key)
+    assert caught.value.reason in {"card-invalid", "unreadable", "wrong-type"}
 
 
 def test_prepare_observed_at_defaults_to_newest_post_else_now() -> None:

@@ -38,7 +38,7 @@ def spark() -> Any:
     session.stop()
 
 
-def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], client: Any) -> None:
+def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], public_key: Path, client: Any) -> None:
     from model.spark import score_dataframe
 
     rng = np.random.default_rng(21)
@@ -46,7 +46,7 @@ def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], 
     bodies = [makers[i % 3](i, rng, int(rng.integers(0, 60))) for i in range(N_ROWS)]
     rows = [(json.dumps(b),) for b in bodies] + [("{broken",), (json.dumps({"account": {}}),)]
     df = spark.createDataFrame(rows, "request string").repartition(4)
-    out = score_dataframe(df, artifact=small_model[0], card=small_model[1]).collect()
+    out = score_dataframe(df, artifact=small_model[0], card=small_model[1], public_key=public_key).collect()
     assert len(out) == N_ROWS + 2
     errors = [r for r in out if r["error"]]
     assert len(errors) == 2 and all(r["account_id"] is None for r in errors)
@@ -61,10 +61,10 @@ def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], 
         assert row["top_reasons"][0] == expected["explanations"]["bot"]["top_features"][0]["reason"]
 
 
-def test_spark_struct_columns_are_packed(spark: Any, small_model: tuple[Path, Path]) -> None:
+def test_spark_struct_columns_are_packed(spark: Any, small_model: tuple[Path, Path], public_key: Path) -> None:
     from model.spark import score_dataframe
 
     body = synthetic.human(1, np.random.default_rng(2), 10)
     df = spark.read.json(spark.sparkContext.parallelize([json.dumps(body)]))
-    out = score_dataframe(df, artifact=small_model[0], card=small_model[1]).collect()
+    out = score_dataframe(df, artifact=small_model[0], card=small_model[1], public_key=public_key).collect()
     assert len(out) == 1 and out[0]["error"] is None and out[0]["account_id"] == "h1"

@@ -1,0 +1,1 @@
+nkePu5V0nIvANkcoRuQ4w5FuUhJUuQaqP1mcOulZFUPrwUW6UVPvx/53qfIXw4VGl5jEI4f5zvHOFZxsLm8+Bg==
