@@ -13,14 +13,18 @@ RUN pip install -c constraints.txt .
 
 # Runtime stage: the venv, the shipped model (inside the package) and the spec; no compilers.
 FROM python:3.11.9-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/* \
+# nginx in front of gunicorn (deploy/nginx.conf): slow clients are buffered there, not in a scoring worker.
+RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 nginx-light && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 botlens
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY gunicorn.conf.py openapi.yaml ./
-ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOTLENS_BIND=0.0.0.0:8000 BOTLENS_OPENAPI_PATH=/app/openapi.yaml
+COPY deploy ./deploy
+# gunicorn on loopback only; nginx listens on :8000 and is the one address clients reach.
+ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOTLENS_BIND=127.0.0.1:8001 BOTLENS_PROXY_HOPS=1 \
+    BOTLENS_OPENAPI_PATH=/app/openapi.yaml
 USER botlens
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/ready', timeout=2).status == 200 else 1)"
-CMD ["gunicorn", "-c", "gunicorn.conf.py", "api:create_app()"]
+CMD ["deploy/start.sh"]

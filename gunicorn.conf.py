@@ -7,7 +7,11 @@ model and lets the old ones finish their requests before they exit (tested in te
 """
 
 import os
+import re
 import tempfile
+from typing import Any
+
+from gunicorn import glogging
 
 # One thread per worker for every native pool (OpenMP in LightGBM, BLAS under numpy): a worker is one
 # process per core, and pools on top oversubscribe the cores (LightGBM calls also pass num_threads=1).
@@ -35,6 +39,44 @@ if not os.environ.get("BOTLENS_STATE_DIR"):
 # It must be set before the workers import prometheus_client, hence here, and start empty.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="botlens-metrics-")
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger with query strings and API keys taken out of its own messages.
+
+    gunicorn logs a malformed request line as it came (``Invalid request from ip=...: Invalid HTTP
+    request line: 'GET /v1/score?api_key=bl_... HTTP/1.1 x'``): a key sent in a URL would land in the
+    log in full.
+    """
+
+    _SECRET = re.compile(r"(bl_[0-9A-Za-z]+_)[0-9A-Za-z_-]+|\?[^\s'\"]*")
+
+    @classmethod
+    def redact(cls, msg: object, args: tuple[object, ...]) -> str:
+        """The message with its arguments filled in, query strings and key secrets replaced."""
+        text = str(msg) % args if args else str(msg)
+        return cls._SECRET.sub(lambda m: f"{m.group(1)}<redacted>" if m.group(1) else "?<redacted>", text)
+
+    def critical(self, msg: object, *args: object, **kwargs: Any) -> None:
+        super().critical(self.redact(msg, args), **kwargs)
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        super().error(self.redact(msg, args), **kwargs)
+
+    def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
+        super().warning(self.redact(msg, args), **kwargs)
+
+    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
+        super().info(self.redact(msg, args), **kwargs)
+
+    def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
+        super().debug(self.redact(msg, args), **kwargs)
+
+    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
+        super().exception(self.redact(msg, args), **kwargs)
+
+
+logger_class = RedactingLogger
 
 
 def child_exit(server, worker):

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import ENV_PREFIX, Config
 from api.errors import handle_exception
@@ -79,6 +80,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = ServiceState(model, validator)
     scorer = model.scorer
 
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     api = BotlensApi(app)
     spec.register_fields(api)
     api.register_blueprint(views.blp)

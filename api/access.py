@@ -101,6 +101,13 @@ def _only_429_retries(response: Response) -> Response:
     return response
 
 
+def _vary_on_origin(response: Response) -> Response:
+    # Whether CORS headers are present depends on the Origin header: caches must key on it.
+    if request.path.startswith("/v1/"):
+        response.vary.add("Origin")
+    return response
+
+
 def storage_uri(config: Any) -> str:
     """Where quota counters live: the configured URI, else a SQLite file shared by this instance's workers."""
     uri = config.get("RATELIMIT_STORAGE_URI")
@@ -137,6 +144,7 @@ def init_app(app: Flask) -> None:
                 app.view_functions[rule.endpoint] = quota(app.view_functions[rule.endpoint])  # type: ignore[assignment]
     origins = list(app.config["CORS_ORIGINS"])
     if origins:
+        app.after_request(_vary_on_origin)
         CORS(
             app,
             resources={r"/v1/*": {"origins": origins}},

@@ -53,6 +53,9 @@ class Config:
     STATE_DIR: str | None = None
     # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
     CORS_ORIGINS: list[str] = []
+    # Reverse proxies in front (deploy/nginx.conf: 1) whose X-Forwarded-For the app trusts for the
+    # client's address (anonymous quotas, logs); 0 = clients connect directly.
+    PROXY_HOPS: int = 0
     # Level of the JSON logs (request bodies are never logged).
     LOG_LEVEL: str = "INFO"
     # flask-smorest: metadata of the generated spec (no docs UI routes are registered).

@@ -28,6 +28,7 @@ from prometheus_client import (
 )
 
 access_log = logging.getLogger("botlens.access")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 REQUESTS = Counter(
@@ -115,14 +116,16 @@ def init_app(app: Flask, model_version: str | None) -> None:
         response.headers["X-Request-ID"] = request_id
         route = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        # Label values come from fixed sets only: a client inventing methods must not invent series.
+        method = request.method if request.method in METHODS else "other"
+        REQUESTS.labels(route, method, str(response.status_code)).inc()
         LATENCY.labels(route).observe(elapsed)
         key = g.get("api_key")
         access_log.info(
             "request",
             extra={
                 "request_id": request_id,
-                "method": request.method,
+                "method": method,
                 "route": route,
                 "status": response.status_code,
                 "duration_ms": round(elapsed * 1000, 2),

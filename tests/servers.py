@@ -45,11 +45,13 @@ def gunicorn(
     workers: int = 2,
     env: Mapping[str, str] | None = None,
     ready: bool = True,
+    log: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Starts gunicorn with ``gunicorn.conf.py`` on a free port; yields its base URL, then stops it.
 
     Args:
         ready: Wait for ``/health/ready`` to answer 200 (else only for ``/health/live``).
+        log: A file for gunicorn's and the app's log (else it is discarded).
     """
     port = free_port()
     metrics = folder / "metrics"
@@ -67,12 +69,13 @@ def gunicorn(
     }
     if "BOTLENS_STATE_DIR" not in (env or {}):
         environ.pop("BOTLENS_STATE_DIR", None)  # each server gets gunicorn.conf.py's fresh folder
+    sink = open(log, "wb") if log else subprocess.DEVNULL
     server = subprocess.Popen(
         [str(GUNICORN), "-c", "gunicorn.conf.py", "api:create_app()"],
         cwd=ROOT,
         env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=sink,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -91,3 +94,5 @@ def gunicorn(
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if log:
+            sink.close()  # type: ignore[union-attr]

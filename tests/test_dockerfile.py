@@ -52,11 +52,19 @@ def test_dockerfile_ships_model_and_healthcheck() -> None:
     assert health and "/health/ready" in health[0]
 
 
-def test_dockerfile_cmd_is_the_readme_gunicorn_command() -> None:
+def test_dockerfile_runs_the_readme_gunicorn_command_behind_the_shipped_nginx() -> None:
     cmd = _all("CMD")[-1]
     argv = json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)
+    assert argv == ["deploy/start.sh"]
+    start = (ROOT / "deploy" / "start.sh").read_text()
     readme = (ROOT / "README.md").read_text()
     match = re.search(r"(\.venv/bin/)?gunicorn -c gunicorn\.conf\.py '([^']+)'", readme)
     assert match, "README starts the service with gunicorn -c gunicorn.conf.py"
-    assert argv == ["gunicorn", "-c", "gunicorn.conf.py", match.group(2)]
-    assert any("gunicorn.conf.py" in c for c in _all("COPY"))
+    assert f"gunicorn -c gunicorn.conf.py '{match.group(2)}'" in start
+    assert 'nginx -c "$PWD/deploy/nginx.conf"' in start
+    assert any("gunicorn.conf.py" in c for c in _all("COPY")) and any("deploy" in c for c in _all("COPY"))
+    # gunicorn listens on loopback where nginx forwards to, and the app trusts that one proxy hop.
+    env = " ".join(_all("ENV"))
+    assert "BOTLENS_BIND=127.0.0.1:8001" in env and "BOTLENS_PROXY_HOPS=1" in env
+    assert "server 127.0.0.1:8001;" in (ROOT / "deploy" / "nginx.conf").read_text()
+    assert "nginx" in " ".join(_all("RUN"))
