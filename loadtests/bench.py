@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from loadtests import sample
+from loadtests.proxy import nginx
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = """
@@ -118,7 +119,13 @@ def wrk(url: str, body_path: Path, seconds: int, connections: int) -> dict[str, 
 
 
 def http_side_by_side(
-    bodies: dict[str, list[bytes]], runs: int, seconds: int, connections: int, workers: int, floor: bool = False
+    bodies: dict[str, list[bytes]],
+    runs: int,
+    seconds: int,
+    connections: int,
+    workers: int,
+    floor: bool = False,
+    proxy: bool = False,
 ) -> None:
     body = bodies["long"][0]
     body_path = Path(tempfile.mkstemp(suffix=".json")[1])
@@ -133,6 +140,8 @@ def http_side_by_side(
         apps.append(("floor", "loadtests.floor:create_app()"))
     results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in apps}
     rss: dict[str, list[float]] = {}
+    if proxy:
+        results.update({f"{name}+nginx": [] for name, _ in apps})
     for _ in range(runs):
         for name, app in apps:
             server = Server(app, workers)
@@ -140,6 +149,11 @@ def http_side_by_side(
                 server.wait(body)
                 results[name].append(wrk(server.url, body_path, seconds, connections))
                 rss[name] = server.worker_rss_mb()
+                if proxy:
+                    # The same server behind the shipped nginx (deploy/nginx.conf), as the image runs it.
+                    with tempfile.TemporaryDirectory() as folder, nginx(Path(folder), server.url[7:]) as url:
+                        results[f"{name}+nginx"].append(wrk(url, body_path, seconds, connections))
+                    rss[f"{name}+nginx"] = rss[name]
             finally:
                 server.stop()
     for name, rows in results.items():
@@ -150,10 +164,12 @@ def http_side_by_side(
             f"  {name:5s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
             f"p99 {med['p99']:6.1f} ms  errors {med['errors']:.0f}  worker RSS {memory} MB  (runs: {each} req/s)"
         )
-    bare = statistics.median(r["rps"] for r in results["bare"])
     for name in results:
-        if name != "bare":
-            print(f"  {name}/bare throughput ratio {statistics.median(r['rps'] for r in results[name]) / bare:.2f}")
+        if not name.startswith("bare"):
+            bare_name = "bare+nginx" if name.endswith("+nginx") else "bare"
+            bare = statistics.median(r["rps"] for r in results[bare_name])
+            ratio = statistics.median(r["rps"] for r in results[name]) / bare
+            print(f"  {name}/{bare_name} throughput ratio {ratio:.2f}")
 
 
 def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
@@ -288,13 +304,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--floor", action="store_true", help="also serve the app without feature extraction")
+    parser.add_argument("--proxy", action="store_true", help="also measure each app behind the shipped nginx")
     args = parser.parse_args(argv)
     bodies = sample.load()
     if not args.skip_in_process:
         in_process(bodies, args.floor)
         parallel_batch(args.workers)
     if not args.skip_http:
-        http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers, args.floor)
+        http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers, args.floor, args.proxy)
     return 0
 
 

@@ -3,62 +3,24 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from loadtests.proxy import NGINX, nginx
 from tests import servers, synthetic
 
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 pytestmark = pytest.mark.skipif(NGINX is None or not servers.GUNICORN.exists(), reason="needs nginx and gunicorn")
 BODY = json.dumps(synthetic.human(1, np.random.default_rng(1), 20)).encode()
 # How long the slow clients keep their connections (they send a byte a second) and how long a
 # normal request may take while they do.
 SLOW_SECONDS = 8
 PATIENCE = 3.0
-
-
-def nginx_config(folder: Path, listen: int, upstream: str) -> Path:
-    """deploy/nginx.conf with its own port, upstream and temp folders (everything else as shipped)."""
-    text = (servers.ROOT / "deploy" / "nginx.conf").read_text()
-    text = re.sub(r"listen 8000;", f"listen 127.0.0.1:{listen};", text)
-    text = text.replace("server 127.0.0.1:8001;", f"server {upstream};")
-    text = text.replace("/tmp/botlens-nginx", str(folder / "nginx"))
-    path = folder / "nginx.conf"
-    path.write_text(text)
-    return path
-
-
-@contextmanager
-def nginx(folder: Path, upstream: str) -> Iterator[str]:
-    """nginx with the shipped configuration in front of ``upstream``; yields its base URL."""
-    port = servers.free_port()
-    config = nginx_config(folder, port, upstream)
-    proc = subprocess.Popen([str(NGINX), "-c", str(config), "-g", "daemon off;"], stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError("nginx did not start") from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _slow_clients(base: str, headers: int, bodies: int, stop: threading.Event) -> list[threading.Thread]:
