@@ -6,6 +6,7 @@ MODEL_PATH / MODEL_CARD_PATH, then `kill -HUP <master pid>`; gunicorn starts new
 model and lets the old ones finish their requests before they exit (tested in tests/test_reload.py).
 """
 
+import logging
 import os
 import re
 import tempfile
@@ -52,28 +53,21 @@ class RedactingLogger(glogging.Logger):
     _SECRET = re.compile(r"(bl_[0-9A-Za-z]+_)[0-9A-Za-z_-]+|\?[^\s'\"]*")
 
     @classmethod
-    def redact(cls, msg: object, args: tuple[object, ...]) -> str:
-        """The message with its arguments filled in, query strings and key secrets replaced."""
-        text = str(msg) % args if args else str(msg)
+    def redact(cls, text: str) -> str:
+        """The text with query strings and key secrets replaced."""
         return cls._SECRET.sub(lambda m: f"{m.group(1)}<redacted>" if m.group(1) else "?<redacted>", text)
 
-    def critical(self, msg: object, *args: object, **kwargs: Any) -> None:
-        super().critical(self.redact(msg, args), **kwargs)
+    def setup(self, cfg: Any) -> None:
+        """Sets gunicorn's handlers up, then filters every record of its error log through :meth:`redact`."""
+        super().setup(cfg)
+        redact = self.redact
 
-    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
-        super().error(self.redact(msg, args), **kwargs)
+        class Redacting(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                record.msg, record.args = redact(record.getMessage()), None
+                return True
 
-    def warning(self, msg: object, *args: object, **kwargs: Any) -> None:
-        super().warning(self.redact(msg, args), **kwargs)
-
-    def info(self, msg: object, *args: object, **kwargs: Any) -> None:
-        super().info(self.redact(msg, args), **kwargs)
-
-    def debug(self, msg: object, *args: object, **kwargs: Any) -> None:
-        super().debug(self.redact(msg, args), **kwargs)
-
-    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
-        super().exception(self.redact(msg, args), **kwargs)
+        self.error_log.addFilter(Redacting())
 
 
 logger_class = RedactingLogger

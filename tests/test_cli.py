@@ -26,6 +26,22 @@ def _records() -> list[bytes]:
     ]
 
 
+def _score_args(source: Path, out: Path, small_model: tuple[Path, Path], public_key: Path) -> list[str]:
+    """``botlens score`` arguments for the small model."""
+    return [
+        "score",
+        str(source),
+        "-o",
+        str(out),
+        "--model",
+        str(small_model[0]),
+        "--card",
+        str(small_model[1]),
+        "--public-key",
+        str(public_key),
+    ]
+
+
 def test_cli_score_jsonl_good_and_bad_records(tmp_path: Path, small_model: tuple[Path, Path], public_key: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(_records()) + b"\n")
@@ -90,20 +106,7 @@ def test_cli_main_prints_counts(
 ) -> None:
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(_records()))
-    code = main(
-        [
-            "score",
-            str(source),
-            "-o",
-            str(tmp_path / "o.jsonl"),
-            "--model",
-            str(small_model[0]),
-            "--card",
-            str(small_model[1]),
-            "--public-key",
-            str(public_key),
-        ]
-    )
+    code = main(_score_args(source, tmp_path / "o.jsonl", small_model, public_key))
     assert code == 0
     assert "scored 3, failed 3" in capsys.readouterr().err
 
@@ -137,23 +140,7 @@ def test_cli_points_at_errors_only_when_something_failed(
     source.write_bytes(orjson.dumps(synthetic.bot(1, np.random.default_rng(1), 5)) + b"\n")
     stale = tmp_path / "o.jsonl.errors.jsonl"
     stale.write_text("from an earlier run\n")
-    assert (
-        main(
-            [
-                "score",
-                str(source),
-                "-o",
-                str(tmp_path / "o.jsonl"),
-                "--model",
-                str(small_model[0]),
-                "--card",
-                str(small_model[1]),
-                "--public-key",
-                str(public_key),
-            ]
-        )
-        == 0
-    )
+    assert main(_score_args(source, tmp_path / "o.jsonl", small_model, public_key)) == 0
     err = capsys.readouterr().err
     assert "scored 1, failed 0," in err and "see" not in err
     assert not stale.exists()

@@ -30,3 +30,7 @@ def test_openapi_documents_every_route(client: Any) -> None:
     assert rules == set(spec["paths"])
     batch_items = spec["components"]["schemas"]["BatchResponse"]["properties"]["results"]["items"]
     assert {ref["$ref"].rsplit("/", 1)[1] for ref in batch_items["oneOf"]} == {"ScoreResponse", "Problem"}
+
+
+def test_openapi_version_line_comes_first() -> None:
+    assert (ROOT / "openapi.yaml").read_text().startswith("openapi: ")
