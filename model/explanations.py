@@ -82,3 +82,10 @@ def reason(name: str, value: float, contribution: float, head: str, reference: M
     return (
         f"{label}: {format_value(spec.unit, value)}{_typical(spec.unit, value, reference)}. {direction.capitalize()}."
     )
+
+
+def declared_reason(head: str, field: str, lifted: bool) -> str:
+    """The reason given when an account declares itself of a head's class (``account.<field>``)."""
+    if lifted:
+        return f"Declares itself automated (account.{field}). Raises the {head} score to just above its threshold."
+    return f"Declares itself automated (account.{field}); the {head} score was above its threshold already."

@@ -85,6 +85,9 @@ class HeadSpec:
             missingness matching between its classes (``model.examples.missingness_matched``), or None.
         positives_pooled: Per-dataset tests compare all test positives with each dataset's negatives
             (for a head whose positives all come from one source).
+        declared_by: An account flag by which the account declares itself this class (Mastodon's bot
+            flag): when true, the score is lifted just above the head's threshold if it is below,
+            as an explanation entry of its own, so the explanation still sums to the raw score.
     """
 
     name: str
@@ -94,6 +97,7 @@ class HeadSpec:
     excluded: Callable[[], dict[str, str]] = field(default=dict)
     matching: str | None = None
     positives_pooled: bool = False
+    declared_by: str | None = None
 
     def labels(self, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
         """The head's example mask and binary target over ``examples``."""
@@ -113,6 +117,7 @@ HEADS: tuple[HeadSpec, ...] = (
         target=lambda e: e.label == BOT,
         excluded=_bot_excluded,
         matching="within_dataset",
+        declared_by="declared_bot",
     ),
     HeadSpec(
         "troll",

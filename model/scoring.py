@@ -16,7 +16,7 @@ import numpy as np
 from model import explanations
 from model.errors import ArtifactError, InvalidRecordError
 from model.features import FEATURE_NAMES, MISSING, extract_features
-from model.heads import HUMAN_LABEL
+from model.heads import BY_NAME, HUMAN_LABEL
 from model.records import (
     Account,
     Timeline,
@@ -267,9 +267,10 @@ class Scorer:
             return []
         X = self.matrix(items)
         contribs = self.raw_and_contributions(X)
+        lifts = {head["name"]: self._declared_lifts(head, items, contribs[head["name"]]) for head in self.heads}
         probs = {}
         for head in self.heads:
-            raw = contribs[head["name"]].sum(axis=1)
+            raw = contribs[head["name"]].sum(axis=1) + np.nan_to_num(lifts[head["name"]])
             probs[head["name"]] = self.calibrate(head, raw)
         thresholds = self.thresholds()
         results = []
@@ -280,7 +281,7 @@ class Scorer:
             for head in self.heads:
                 name = head["name"]
                 contrib = contribs[name][row]
-                expl[name] = self._explain(head, X[row], contrib, top_k)
+                expl[name] = self._explain(head, X[row], contrib, top_k, float(lifts[name][row]))
             results.append(
                 {
                     "n_posts": len(item.posts),
@@ -292,11 +293,48 @@ class Scorer:
             )
         return results
 
-    def _explain(self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int) -> dict[str, Any]:
+    def _declared_lifts(
+        self, head: Mapping[str, Any], items: Sequence[ScoringInput], contrib: np.ndarray
+    ) -> np.ndarray:
+        """Per row, the log-odds added because the account declares itself of the head's class.
+
+        NaN where the account does not declare it; 0 where it does and the score is above the
+        threshold already; else what lifts the raw score to the smallest calibration point whose
+        probability exceeds the threshold.
+        """
+        lifts = np.full(len(items), np.nan)
+        spec = BY_NAME.get(head["name"])
+        if spec is None or spec.declared_by is None:
+            return lifts
+        declared = np.array([getattr(i.account, spec.declared_by, None) is True for i in items], dtype=bool)
+        if not declared.any():
+            return lifts
+        x, y = np.asarray(head["calibration"]["x"]), np.asarray(head["calibration"]["y"])
+        above = np.flatnonzero(y > float(head["threshold"]))
+        needed = float(x[above[0]]) if above.size else float(x[-1])
+        raw = contrib[declared].sum(axis=1)
+        lifts[declared] = np.maximum(needed - raw, 0.0)
+        return lifts
+
+    def _explain(
+        self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int, lift: float = math.nan
+    ) -> dict[str, Any]:
         features = head["features"]
         feature_contrib = contrib[:-1]
         order = np.argsort(-np.abs(feature_contrib), kind="stable")[:top_k]
         top = []
+        if not math.isnan(lift):
+            # The account's own declaration comes first: it is the reason an analyst needs to see.
+            field = BY_NAME[head["name"]].declared_by or ""
+            top.append(
+                {
+                    "feature": field,
+                    "value": 1.0,
+                    "contribution": round(lift, 6),
+                    "reason": explanations.declared_reason(head["name"], field, lifted=lift > 0),
+                }
+            )
+            order = order[: max(top_k - 1, 0)]
         for j in order:
             c = float(feature_contrib[j])
             if c == 0.0:
@@ -313,7 +351,7 @@ class Scorer:
             )
         return {
             "base_value": round(float(contrib[-1]), 6),
-            "raw_score": round(float(contrib.sum()), 6),
+            "raw_score": round(float(contrib.sum()) + (0.0 if math.isnan(lift) else lift), 6),
             "top_features": top,
         }
 

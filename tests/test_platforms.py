@@ -261,4 +261,6 @@ def test_adapters_fill_references_from_recorded_payloads() -> None:
 def test_mastodon_bot_flag_becomes_declared_bot(client: Any) -> None:
     payload = {**payloads()["mastodon"], "account": {**payloads()["mastodon"]["account"], "bot": True}}
     assert to_native("mastodon", payload)["account"]["declared_bot"] is True
-    assert client.post("/v1/score?format=mastodon", json=payload).status_code == 200
+    response = client.post("/v1/score?format=mastodon", json=payload)
+    threshold = client.get("/v1/model").get_json()["thresholds"]["bot"]
+    assert response.status_code == 200 and response.get_json()["scores"]["bot"] > threshold

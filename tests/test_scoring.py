@@ -14,7 +14,7 @@ import pytest
 from model import explanations, signing
 from model.errors import ArtifactError
 from model.features import FEATURE_NAMES, MISSING
-from model.scoring import Scorer, decide_label, prepare, sha256_file, warnings_for
+from model.scoring import Scorer, ScoringInput, decide_label, prepare, sha256_file, warnings_for
 from tests import synthetic
 from tests.perturbation import top_bot_features_moved
 
@@ -280,3 +280,45 @@ def test_reason_reads_as_a_sentence(name: str, value: float, reference: Any, exp
 def test_warnings_agree_in_number(n: int, expected: str) -> None:
     item = prepare({"account": {"id": "1"}, "posts": [{"created_at": 1.6e9 + i} for i in range(n)]}, now=1.7e9)
     assert any(w.startswith(expected + ":") for w in warnings_for(item))
+
+
+def _declared(body: dict[str, Any], flag: Any) -> ScoringInput:
+    account = {**body["account"], "declared_bot": flag}
+    return prepare({**body, "account": account}, now=synthetic.OBSERVED)
+
+
+def test_declared_bot_scores_at_least_its_threshold_with_the_reason_first(scorer: Scorer) -> None:
+    body = synthetic.human(11, np.random.default_rng(11), 60)
+    plain, declared = scorer.score([_declared(body, None), _declared(body, True)])
+    threshold = scorer.thresholds()["bot"]
+    assert plain["scores"]["bot"] <= threshold  # an ordinary account ...
+    assert declared["scores"]["bot"] > threshold  # ... that says it is a bot is scored as one
+    top = declared["explanations"]["bot"]["top_features"][0]
+    assert top["feature"] == "declared_bot" and top["contribution"] > 0
+    assert top["reason"].startswith("Declares itself automated (account.declared_bot).")
+    # The explanation still adds up: base + every contribution (the declaration's included) = raw score.
+    full = scorer.raw_and_contributions(scorer.matrix([_declared(body, True)]))["bot"][0]
+    expl = declared["explanations"]["bot"]
+    assert expl["raw_score"] == pytest.approx(full.sum() + top["contribution"], abs=1e-5)
+    head = next(h for h in scorer.heads if h["name"] == "bot")
+    assert declared["scores"]["bot"] == pytest.approx(
+        float(Scorer.calibrate(head, np.array([expl["raw_score"]]))[0]), abs=1e-6
+    )
+    # Other heads are untouched.
+    assert declared["scores"]["troll"] == plain["scores"]["troll"]
+
+
+def test_declared_bot_false_or_absent_changes_nothing(scorer: Scorer) -> None:
+    body = synthetic.bot(12, np.random.default_rng(12), 60)
+    absent, false = scorer.score([_declared(body, None), _declared(body, False)])
+    assert absent == false
+    assert all(f["feature"] != "declared_bot" for e in absent["explanations"].values() for f in e["top_features"])
+
+
+def test_declared_bot_already_above_threshold_keeps_its_score(scorer: Scorer) -> None:
+    body = synthetic.bot(13, np.random.default_rng(13), 150)
+    plain, declared = scorer.score([_declared(body, None), _declared(body, True)])
+    assert plain["scores"]["bot"] > scorer.thresholds()["bot"]
+    assert declared["scores"] == plain["scores"]
+    top = declared["explanations"]["bot"]["top_features"][0]
+    assert top["contribution"] == 0 and "above its threshold already" in top["reason"]
