@@ -62,15 +62,6 @@ def setting_name(limit: str) -> str:
     return f"MAX_{limit.upper()}"
 
 
-LIMIT_DESCRIPTIONS = {
-    "posts": "Posts per account.",
-    "batch": "Accounts per batch request.",
-    "text_length": "Characters in a post text or a profile bio.",
-    "string_length": "Characters in any other string (ids, names, clients, list items).",
-    "list_length": "Items in one post's hashtags, mentions or urls.",
-}
-
-
 class Kind(Enum):
     """What a field holds; each kind maps to one marshmallow field, one msgspec type and one record type."""
 
@@ -93,6 +84,7 @@ class FieldSpec:
         kind: What it holds.
         description: One line for the spec and the docs.
         limit: The :class:`Limits` attribute bounding it (length or items), if any.
+        fixed_length: A bound that no setting changes (language tags, platform names).
         required: Absent is an error.
         default: The value when absent (``None`` = not known).
         nullable: ``null`` is accepted (and means not known).
@@ -105,13 +97,12 @@ class FieldSpec:
     required: bool = False
     default: Any = None
     nullable: bool = True
+    fixed_length: int | None = None
 
     def max_length(self, limits: Limits) -> int | None:
         """The bound on this field's length (characters, or items for a list) under ``limits``."""
-        if self.kind is Kind.LANG:
-            return LANG_LENGTH
-        if self.name == "platform":
-            return PLATFORM_LENGTH
+        if self.fixed_length is not None:
+            return self.fixed_length
         return None if self.limit is None else int(getattr(limits, self.limit))
 
 
@@ -129,13 +120,20 @@ def _flag(name: str, description: str, default: bool | None = None) -> FieldSpec
 
 ACCOUNT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("id", Kind.ID, "Platform account id.", "string_length", required=True, nullable=False),
-    FieldSpec("platform", Kind.ID, "Platform name, default twitter.", default="twitter", nullable=False),
+    FieldSpec(
+        "platform",
+        Kind.ID,
+        "Platform name, default twitter.",
+        default="twitter",
+        nullable=False,
+        fixed_length=PLATFORM_LENGTH,
+    ),
     _string("screen_name", "Handle without @."),
     _string("name", "Display name."),
     _string("description", "Profile bio.", "text_length"),
     _string("location", "Free-text location."),
     _string("url", "Profile link."),
-    FieldSpec("lang", Kind.LANG, "Short language code (en, en-gb, in ...)."),
+    FieldSpec("lang", Kind.LANG, "Short language code (en, en-gb, in ...).", fixed_length=LANG_LENGTH),
     FieldSpec("created_at", Kind.TIMESTAMP, "Account creation time, RFC 3339."),
     _count("followers_count", "Followers."),
     _count("friends_count", "Accounts followed."),
@@ -154,7 +152,7 @@ POST_FIELDS: tuple[FieldSpec, ...] = (
     _string("id", "Post id."),
     _string("text", "Post text.", "text_length"),
     _string("source", "Posting client, e.g. Twitter Web App."),
-    FieldSpec("lang", Kind.LANG, "Short language code."),
+    FieldSpec("lang", Kind.LANG, "Short language code.", fixed_length=LANG_LENGTH),
     _flag("is_retweet", "A repost of another post.", default=False),
     _flag("is_reply", "A reply to another post.", default=False),
     _flag("is_quote", "Quotes another post.", default=False),
