@@ -20,9 +20,11 @@ from typing import Any
 import numpy as np
 
 from model import datasets, metrics, train
-from model.examples import Example
-from model.heads import BY_NAME, LABELS
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, decide_label
+from model.datasets import HUMAN
+from model.examples import Example, base_examples
+from model.heads import BY_NAME, HEADS, LABELS
+from model.records import Timeline
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, ScoringInput, decide_label
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # IRA categories too small to test on their own are left in training.
@@ -153,6 +155,49 @@ def reliability_plot(examples: Sequence[Example], probs: dict[str, np.ndarray], 
     return bins_out
 
 
+EVIDENCE_POSTS = (1, 2, 3, 5, 10, 20, 30, 40, 50, 100)
+
+
+def evidence_by_posts(
+    examples: Sequence[Example], scorer: Scorer, counts: Sequence[int] = EVIDENCE_POSTS
+) -> list[dict[str, Any]]:
+    """How each head separates on test accounts cut to their newest k posts, raw (before any evidence rule).
+
+    Each row: k, head, accounts with at least k posts, positives, ROC AUC, and the shares of human
+    accounts and of positives scored above the head's threshold. It is what ``HeadSpec.min_posts``
+    is chosen by.
+    """
+    rows = []
+    test = [e for e in examples if e.split == "test" and e.variant == "full"]
+    thresholds = scorer.thresholds()
+    for k in counts:
+        chosen = [e for e in test if len(e.item.posts) >= k]
+        items = []
+        for e in chosen:
+            posts = sorted(e.item.posts, key=lambda p: p.created_at)
+            items.append(ScoringInput(e.item.account, Timeline.from_posts(posts[-k:]), e.item.as_of))
+        probs = scorer.probabilities(scorer.matrix(items))
+        for spec in HEADS:
+            if spec.name not in probs:
+                continue
+            mask, y = spec.labels(chosen)
+            human = np.array([e.label == HUMAN and not e.hijacked for e in chosen], dtype=bool)[mask]
+            p, y = probs[spec.name][mask], y[mask].astype(bool)
+            if 0 < y.sum() < len(y):
+                rows.append(
+                    {
+                        "posts": k,
+                        "head": spec.name,
+                        "n": int(len(y)),
+                        "positives": int(y.sum()),
+                        "roc_auc": metrics.summary(y, p)["roc_auc"],
+                        "humans_above_threshold": float((p[human] > thresholds[spec.name]).mean()),
+                        "positives_above_threshold": float((p[y] > thresholds[spec.name]).mean()),
+                    }
+                )
+    return rows
+
+
 def _fmt(value: float) -> str:
     return "n/a" if value != value else f"{value:.3f}"
 
@@ -265,11 +310,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("BOTLENS_SIGNING_KEY"),
         help="ed25519 private key that signs the updated card (default $BOTLENS_SIGNING_KEY)",
     )
+    parser.add_argument("--evidence", action="store_true", help="only the table by number of posts (a minute)")
     args = parser.parse_args(argv)
     data_dir = args.data_dir or datasets.default_data_dir()
     if not data_dir.is_dir():
         print(f"no data folder at {data_dir}", file=sys.stderr)
         return 2
+    if args.evidence:
+        scorer = Scorer.load(args.artifact, args.card, allow_unsigned=True)
+        print("| posts | head | n | positives | ROC AUC | humans above threshold | positives above threshold |")
+        print("|---|---|---|---|---|---|---|")
+        for row in evidence_by_posts(base_examples(datasets.load_all(data_dir)), scorer):
+            print(
+                f"| {row['posts']} | {row['head']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | "
+                f"{row['humans_above_threshold']:.1%} | {row['positives_above_threshold']:.1%} |"
+            )
+        return 0
     evaluate(data_dir, args.artifact, args.card, args.docs, signing_key=args.signing_key)
     return 0
 

@@ -84,6 +84,15 @@ def reason(name: str, value: float, contribution: float, head: str, reference: M
     )
 
 
+def too_few_posts_reason(head: str, n: int, needed: int) -> str:
+    """The reason given when a head's score is held neutral for lack of posts."""
+    posts = "no posts" if n == 0 else f"only {n} post{'s' if n > 1 else ''}"
+    return (
+        f"Posts supplied: {posts}, too few to judge {head} behaviour (a claim needs {needed}). "
+        f"The {head} score is held at its neutral value."
+    )
+
+
 def declared_reason(head: str, field: str, lifted: bool) -> str:
     """The reason given when an account declares itself of a head's class (``account.<field>``)."""
     if lifted:

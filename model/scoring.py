@@ -133,6 +133,19 @@ def warnings_for(item: ScoringInput) -> list[str]:
     return out
 
 
+def held_warnings(heads: Sequence[Mapping[str, Any]], item: ScoringInput) -> list[str]:
+    """Warnings for the heads whose score is held neutral for lack of posts (``HeadSpec.min_posts``)."""
+    out = []
+    for head in heads:
+        spec = BY_NAME.get(head["name"])
+        if spec is not None and len(item.posts) < spec.min_posts:
+            out.append(
+                f"fewer than {spec.min_posts} posts: the {spec.name} score is held at its neutral value "
+                f"and the label is never {spec.name}"
+            )
+    return out
+
+
 class Scorer:
     """A loaded model: heads in artifact order, each a LightGBM booster with calibration and threshold."""
 
@@ -267,11 +280,11 @@ class Scorer:
             return []
         X = self.matrix(items)
         contribs = self.raw_and_contributions(X)
-        lifts = {head["name"]: self._declared_lifts(head, items, contribs[head["name"]]) for head in self.heads}
+        rules = {head["name"]: self._rules(head, items, contribs[head["name"]]) for head in self.heads}
         probs = {}
         for head in self.heads:
-            raw = contribs[head["name"]].sum(axis=1) + np.nan_to_num(lifts[head["name"]])
-            probs[head["name"]] = self.calibrate(head, raw)
+            shift = np.array([e["contribution"] if e else 0.0 for e in rules[head["name"]]], dtype=np.float64)
+            probs[head["name"]] = self.calibrate(head, contribs[head["name"]].sum(axis=1) + shift)
         thresholds = self.thresholds()
         results = []
         for row, item in enumerate(items):
@@ -281,59 +294,69 @@ class Scorer:
             for head in self.heads:
                 name = head["name"]
                 contrib = contribs[name][row]
-                expl[name] = self._explain(head, X[row], contrib, top_k, float(lifts[name][row]))
+                expl[name] = self._explain(head, X[row], contrib, top_k, rules[name][row])
             results.append(
                 {
                     "n_posts": len(item.posts),
                     "scores": scores,
                     "label": label,
                     "explanations": expl,
-                    "warnings": warnings_for(item),
+                    "warnings": warnings_for(item) + held_warnings(self.heads, item),
                 }
             )
         return results
 
-    def _declared_lifts(
-        self, head: Mapping[str, Any], items: Sequence[ScoringInput], contrib: np.ndarray
-    ) -> np.ndarray:
-        """Per row, the log-odds added because the account declares itself of the head's class.
+    def _rules(self, head: Mapping[str, Any], items: Sequence[ScoringInput], contrib: np.ndarray) -> list[Any]:
+        """Per row, the explanation entry a declared rule of the head adds (``model.heads``), or None.
 
-        NaN where the account does not declare it; 0 where it does and the score is above the
-        threshold already; else what lifts the raw score to the smallest calibration point whose
-        probability exceeds the threshold.
+        Each entry's contribution moves the raw score: to the neutral value when there are fewer posts
+        than the head needs to make a claim (``min_posts``), or just above the threshold when the
+        account declares itself of the head's class (``declared_by``). The entry is part of the
+        explanation, so base value plus contributions still equal the raw score.
         """
-        lifts = np.full(len(items), np.nan)
+        entries: list[Any] = [None] * len(items)
         spec = BY_NAME.get(head["name"])
-        if spec is None or spec.declared_by is None:
-            return lifts
-        declared = np.array([getattr(i.account, spec.declared_by, None) is True for i in items], dtype=bool)
-        if not declared.any():
-            return lifts
+        if spec is None or not (spec.min_posts or spec.declared_by):
+            return entries
         x, y = np.asarray(head["calibration"]["x"]), np.asarray(head["calibration"]["y"])
-        above = np.flatnonzero(y > float(head["threshold"]))
-        needed = float(x[above[0]]) if above.size else float(x[-1])
-        raw = contrib[declared].sum(axis=1)
-        lifts[declared] = np.maximum(needed - raw, 0.0)
-        return lifts
+        threshold = float(head["threshold"])
+        raw = contrib.sum(axis=1)
+        base = float(contrib[0, -1]) if len(items) else 0.0
+        # Neutral: the score of an account the head knows nothing about (its base value), never above the threshold.
+        below = np.flatnonzero(y <= threshold)
+        neutral = base if float(self.calibrate(head, np.array([base]))[0]) <= threshold else float(x[below[-1]])
+        above = np.flatnonzero(y > threshold)
+        lifted = float(x[above[0]]) if above.size else float(x[-1])
+        name = head["name"]
+        for row, item in enumerate(items):
+            n = len(item.posts)
+            if n < spec.min_posts:
+                entries[row] = {
+                    "feature": "posts",
+                    "value": float(n),
+                    "contribution": round(float(neutral - raw[row]), 6),
+                    "reason": explanations.too_few_posts_reason(name, n, spec.min_posts),
+                }
+            elif spec.declared_by and getattr(item.account, spec.declared_by, None) is True:
+                lift = max(float(lifted - raw[row]), 0.0)
+                entries[row] = {
+                    "feature": spec.declared_by,
+                    "value": 1.0,
+                    "contribution": round(lift, 6),
+                    "reason": explanations.declared_reason(name, spec.declared_by, lifted=lift > 0),
+                }
+        return entries
 
     def _explain(
-        self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int, lift: float = math.nan
+        self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int, rule: Any = None
     ) -> dict[str, Any]:
         features = head["features"]
         feature_contrib = contrib[:-1]
         order = np.argsort(-np.abs(feature_contrib), kind="stable")[:top_k]
         top = []
-        if not math.isnan(lift):
-            # The account's own declaration comes first: it is the reason an analyst needs to see.
-            field = BY_NAME[head["name"]].declared_by or ""
-            top.append(
-                {
-                    "feature": field,
-                    "value": 1.0,
-                    "contribution": round(lift, 6),
-                    "reason": explanations.declared_reason(head["name"], field, lifted=lift > 0),
-                }
-            )
+        if rule is not None:
+            # A declared rule's entry comes first: it is the reason an analyst needs to see.
+            top.append(rule)
             order = order[: max(top_k - 1, 0)]
         for j in order:
             c = float(feature_contrib[j])
@@ -351,7 +374,7 @@ class Scorer:
             )
         return {
             "base_value": round(float(contrib[-1]), 6),
-            "raw_score": round(float(contrib.sum()) + (0.0 if math.isnan(lift) else lift), 6),
+            "raw_score": round(float(contrib.sum()) + (rule["contribution"] if rule else 0.0), 6),
             "top_features": top,
         }
 

@@ -264,3 +264,29 @@ def test_mastodon_bot_flag_becomes_declared_bot(client: Any) -> None:
     response = client.post("/v1/score?format=mastodon", json=payload)
     threshold = client.get("/v1/model").get_json()["thresholds"]["bot"]
     assert response.status_code == 200 and response.get_json()["scores"]["bot"] > threshold
+
+
+@pytest.mark.parametrize(
+    "fmt, user, timeline",
+    [
+        ("twitter-v1", None, "twitter-v1/home_timeline_andypiper_only.json"),
+        (
+            "twitter-v2",
+            "twitter-v2/users_by_username_TwitterDev.json",
+            "twitter-v2/users_tweets_TwitterDev_docs_example.json",
+        ),
+    ],
+)
+def test_recorded_real_people_with_few_posts_are_not_called_trolls(fmt: str, user: Any, timeline: str) -> None:
+    """With the shipped model: @andypiper (18 posts) and @TwitterDev (5) scored troll 0.83 and 0.41 before."""
+    from model.scoring import Scorer
+    from model.validation import Validator
+
+    posts = _load(timeline)
+    payload = (
+        {"user": posts[0]["user"], "statuses": posts} if fmt == "twitter-v1" else {"user": _load(user), "tweets": posts}
+    )
+    item = Validator.build().request(fmt, payload, 2e9)
+    result = Scorer.load().score([item])[0]
+    assert result["label"] == "human", result["scores"]
+    assert result["explanations"]["troll"]["top_features"][0]["feature"] == "posts"

@@ -322,3 +322,37 @@ def test_declared_bot_already_above_threshold_keeps_its_score(scorer: Scorer) ->
     assert declared["scores"] == plain["scores"]
     top = declared["explanations"]["bot"]["top_features"][0]
     assert top["contribution"] == 0 and "above its threshold already" in top["reason"]
+
+
+@pytest.mark.parametrize("n_posts", [0, 3, 49])
+def test_troll_claims_need_evidence(scorer: Scorer, n_posts: int) -> None:
+    body = synthetic.troll(21, np.random.default_rng(21), 120)
+    body["posts"] = body["posts"][-n_posts:] if n_posts else []
+    item = prepare(body, now=synthetic.OBSERVED)
+    result = scorer.score([item])[0]
+    head = next(h for h in scorer.heads if h["name"] == "troll")
+    base = scorer.raw_and_contributions(scorer.matrix([item]))["troll"][0][-1]
+    threshold = scorer.thresholds()["troll"]
+    # Neutral: the calibrated base value, or the highest calibrated value not above the threshold.
+    neutral = float(Scorer.calibrate(head, np.array([base]))[0])
+    if neutral > threshold:
+        neutral = max(y for y in head["calibration"]["y"] if y <= threshold)
+    assert result["scores"]["troll"] == pytest.approx(neutral, abs=1e-6) and neutral <= threshold
+    assert result["label"] != "troll"
+    expl = result["explanations"]["troll"]
+    first = expl["top_features"][0]
+    assert first["feature"] == "posts" and "too few to judge troll behaviour (a claim needs 50)" in first["reason"]
+    # base + every contribution (the rule's entry included) = the held raw score, whose calibration is the score
+    held = float(Scorer.calibrate(head, np.array([expl["raw_score"]]))[0])
+    assert held == pytest.approx(result["scores"]["troll"], abs=1e-6)
+    assert any("the troll score is held at its neutral value" in w for w in result["warnings"])
+
+
+def test_troll_claims_with_enough_posts_are_the_models(scorer: Scorer) -> None:
+    item = prepare(synthetic.troll(22, np.random.default_rng(22), 120), now=synthetic.OBSERVED)
+    result = scorer.score([item])[0]
+    raw = scorer.raw_and_contributions(scorer.matrix([item]))["troll"][0].sum()
+    head = next(h for h in scorer.heads if h["name"] == "troll")
+    assert result["scores"]["troll"] == pytest.approx(float(Scorer.calibrate(head, np.array([raw]))[0]), abs=1e-6)
+    assert all(f["feature"] != "posts" for f in result["explanations"]["troll"]["top_features"])
+    assert not any("held at its neutral value" in w for w in result["warnings"])
