@@ -169,7 +169,7 @@ def transplant(item: ScoringInput, keep: frozenset[str]) -> ScoringInput:
         blank_posts: dict[str, Any] = {name: None for name in _POST_OPTIONAL if f"posts.{name}" not in keep}
         if blank_posts:
             posts = Timeline.from_posts([replace(p, **blank_posts) for p in posts])
-    return ScoringInput(account, posts, item.as_of, item.future_posts)
+    return ScoringInput(account, posts, item.as_of, item.future_posts, item.moved_from)
 
 
 def feature_matrix(examples: Sequence[Example], n_jobs: int = 2) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from model import explanations
+from model.contract import SKEW_SECONDS
 from model.errors import ArtifactError, InvalidRecordError
 from model.features import FEATURE_NAMES, MISSING, extract_features
 from model.heads import BY_NAME, HUMAN_LABEL
@@ -21,6 +22,7 @@ from model.records import (
     Account,
     Timeline,
     account_from_mapping,
+    format_timestamp,
     parse_timestamp,
     posts_from_mappings,
 )
@@ -47,15 +49,26 @@ class ScoringInput:
     posts: Timeline
     as_of: float
     future_posts: int = 0
+    # The observed_at the client sent, when posts newer than it moved the snapshot to the newest post.
+    moved_from: float | None = None
 
     @classmethod
     def at(cls, account: Account, posts: Timeline, observed: float | None, now: float) -> ScoringInput:
-        """The input observed at ``observed``, else at the newest post, else at ``now``; later posts counted."""
+        """The input observed at ``observed``, else at the newest post, else at ``now``.
+
+        Posts up to a day after ``observed`` are clock skew: they count as posted at ``observed``.
+        Posts later than that mean the profile and the posts come from different crawls (a profile
+        seen months before its newest posts): the snapshot becomes the newest post, and the input
+        remembers the time it was given (``moved_from``) for the warning.
+        """
         times = posts.created_at
+        newest = float(times.max()) if times.size else None
+        if observed is not None and newest is not None and newest > observed + SKEW_SECONDS:
+            return cls(account, posts, newest, 0, moved_from=observed)
         if observed is not None:
             as_of = observed
-        elif times.size:
-            as_of = float(times.max())
+        elif newest is not None:
+            as_of = newest
         else:
             as_of = now
         return cls(account, posts, as_of, int(np.count_nonzero(times > as_of)))
@@ -123,6 +136,11 @@ def warnings_for(item: ScoringInput) -> list[str]:
         out.append("no posts supplied: the scores rest on the profile alone")
     elif n < FEW_POSTS:
         out.append(f"only {n} post{'s' if n > 1 else ''} supplied: behavioural features are weak below {FEW_POSTS}")
+    if item.moved_from is not None:
+        out.append(
+            f"posts are newer than observed_at ({format_timestamp(item.moved_from)}) by more than a day, as when "
+            "profile and posts come from different crawls: scored as observed at the newest post"
+        )
     if item.future_posts:
         plural = "posts are" if item.future_posts > 1 else "post is"
         out.append(f"{item.future_posts} {plural} dated after observed_at and taken as posted at observed_at")

@@ -49,7 +49,6 @@ from model.scoring import ScoringInput, prepare
 
 # Field paths reported per refused body; the detail counts the rest, so an error report stays small.
 MAX_REPORTED_ERRORS = 50
-LATE_POST_MESSAGE = "Post is dated more than one day after observed_at."
 
 
 # ---- marshmallow: the arbiter ----------------------------------------------------------------------------------
@@ -131,22 +130,6 @@ def make_request_schemas(limits: Limits) -> tuple[type[Schema], type[Schema], ty
     post = Schema.from_dict({s.name: schema_field(s, limits) for s in POST_FIELDS}, name="PostSchema")
     post.__doc__ = "One post of the account's recent activity."
 
-    class ScoreRequestSchema(Schema):
-        """One account and its recent activity."""
-
-        @validates_schema(skip_on_field_errors=True)
-        def _posts_not_after_observation(self, data: dict[str, Any], **kwargs: Any) -> None:
-            observed = data.get("observed_at")
-            if observed is None:
-                return
-            late = {
-                f"{i}": {"created_at": [LATE_POST_MESSAGE]}
-                for i, p in enumerate(data.get("posts") or [])
-                if p["created_at"] > observed + SKEW_SECONDS
-            }
-            if late:
-                raise ValidationError({"posts": late})
-
     request_fields: dict[str, fields.Field] = {
         "account": fields.Nested(account, required=True),
         "posts": BoundedList(
@@ -157,9 +140,8 @@ def make_request_schemas(limits: Limits) -> tuple[type[Schema], type[Schema], ty
         ),
         **{s.name: schema_field(s, limits) for s in REQUEST_FIELDS},
     }
-    request = type(
-        "ScoreRequestSchema", (ScoreRequestSchema,), {"__doc__": ScoreRequestSchema.__doc__, **request_fields}
-    )
+    request = Schema.from_dict(request_fields, name="ScoreRequestSchema")
+    request.__doc__ = "One account and its recent activity."
 
     class BatchRequestSchema(Schema):
         """Up to the batch limit of score requests, each validated on its own."""
@@ -382,8 +364,6 @@ class FastDecoder:
             if any(ref is not None and ref.id is None and ref.author is None for ref in columns[name]):
                 raise NotFast
         times = in_range(_epochs(columns.pop("created_at")))
-        if observed is not None and times.size and times.max() > observed + SKEW_SECONDS:
-            raise NotFast
         return ScoringInput.at(account, Timeline.build(times, **columns), observed, now)
 
 

@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.auth import mint
 
-# Constraints OpenAPI cannot state are enforced with 422 (timestamps within 2006..now+1 day, posts at
-# most a day after observed_at), so a schema-valid body may be rejected; every other check runs.
+# Constraints OpenAPI cannot state are enforced with 422 (timestamps within 2006..now+1 day, a
+# reference needs an id or an author), so a schema-valid body may be rejected; every other check runs.
 EXCLUDED = [positive_data_acceptance]
 
 ROOT = Path(__file__).resolve().parent.parent
