@@ -69,4 +69,6 @@ def summary(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
         "recall_at_1pct_fpr": recall_at_fpr(y, p, 0.01),
         "recall_at_5pct_fpr": recall_at_fpr(y, p, 0.05),
         "ece": ece(y, p),
+        # Scores as responses give them (six decimals): how finely the head ranks these accounts.
+        "distinct_scores": int(np.unique(np.round(p, 6)).size),
     }

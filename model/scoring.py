@@ -37,6 +37,8 @@ DEFAULT_CARD = ARTIFACT_DIR / "model_card.json"
 # One thread per prediction: each gunicorn worker is one process per core, and OpenMP threads on top
 # oversubscribe the cores (measured: several times slower per row inside a worker).
 PREDICT_THREADS = 1
+# How far above a threshold a lifted score lands (responses round scores to six decimals).
+CLAIM_MARGIN = 1e-5
 # Below this many posts the behavioural features rest on too little activity to trust.
 FEW_POSTS = 20
 
@@ -271,9 +273,33 @@ class Scorer:
 
     @staticmethod
     def calibrate(head: Mapping[str, Any], raw: np.ndarray) -> np.ndarray:
-        """Maps raw log-odds to calibrated probabilities with the head's isotonic table."""
+        """Maps raw log-odds to calibrated probabilities with the head's calibration.
+
+        ``platt``: a logistic map ``1 / (1 + exp(-(a * raw + b)))``, strictly increasing, so distinct raw
+        scores keep distinct probabilities; clipped to ``[floor, ceil]``. Older artifacts carry an
+        isotonic table (``x``, ``y``) read by interpolation.
+        """
         cal = head["calibration"]
+        raw = np.asarray(raw, dtype=np.float64)
+        if cal.get("method") == "platt":
+            p = 1.0 / (1.0 + np.exp(-(cal["a"] * raw + cal["b"])))
+            return np.clip(p, cal["floor"], cal["ceil"])
         return np.clip(np.interp(raw, cal["x"], cal["y"]), 0.0, 1.0)
+
+    @staticmethod
+    def raw_at(head: Mapping[str, Any], p: float, above: bool) -> float:
+        """A raw score whose calibrated probability is at most ``p`` (``above=False``: the largest such)
+        or just above it (``above=True``: the smallest raw score whose probability exceeds ``p``)."""
+        cal = head["calibration"]
+        if cal.get("method") == "platt":
+            target = min(max(p + (CLAIM_MARGIN if above else 0.0), cal["floor"]), cal["ceil"])
+            return float((math.log(target / (1.0 - target)) - cal["b"]) / cal["a"])
+        x, y = np.asarray(cal["x"]), np.asarray(cal["y"])
+        if above:
+            index = np.flatnonzero(y > p)
+            return float(x[index[0]]) if index.size else float(x[-1])
+        index = np.flatnonzero(y <= p)
+        return float(x[index[-1]]) if index.size else float(x[0])
 
     def probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Calibrated probability of each head for each row (no explanations)."""
@@ -336,15 +362,13 @@ class Scorer:
         spec = BY_NAME.get(head["name"])
         if spec is None or not (spec.min_posts or spec.declared_by):
             return entries
-        x, y = np.asarray(head["calibration"]["x"]), np.asarray(head["calibration"]["y"])
         threshold = float(head["threshold"])
         raw = contrib.sum(axis=1)
         base = float(contrib[0, -1]) if len(items) else 0.0
         # Neutral: the score of an account the head knows nothing about (its base value), never above the threshold.
-        below = np.flatnonzero(y <= threshold)
-        neutral = base if float(self.calibrate(head, np.array([base]))[0]) <= threshold else float(x[below[-1]])
-        above = np.flatnonzero(y > threshold)
-        lifted = float(x[above[0]]) if above.size else float(x[-1])
+        at_base = float(self.calibrate(head, np.array([base]))[0])
+        neutral = base if at_base <= threshold else self.raw_at(head, threshold, above=False)
+        lifted = self.raw_at(head, threshold, above=True)
         name = head["name"]
         for row, item in enumerate(items):
             n = len(item.posts)

@@ -14,7 +14,7 @@ import pytest
 from model import explanations, signing
 from model.errors import ArtifactError
 from model.features import FEATURE_NAMES, MISSING
-from model.scoring import Scorer, ScoringInput, decide_label, prepare, sha256_file, warnings_for
+from model.scoring import DEFAULT_CARD, Scorer, ScoringInput, decide_label, prepare, sha256_file, warnings_for
 from tests import synthetic
 from tests.perturbation import top_bot_features_moved
 
@@ -356,3 +356,34 @@ def test_troll_claims_with_enough_posts_are_the_models(scorer: Scorer) -> None:
     assert result["scores"]["troll"] == pytest.approx(float(Scorer.calibrate(head, np.array([raw]))[0]), abs=1e-6)
     assert all(f["feature"] != "posts" for f in result["explanations"]["troll"]["top_features"])
     assert not any("held at its neutral value" in w for w in result["warnings"])
+
+
+def test_calibration_is_strictly_increasing_so_scores_stay_distinct(scorer: Scorer) -> None:
+    raw = np.linspace(-6, 6, 1001)
+    for head in scorer.heads:
+        p = Scorer.calibrate(head, raw)
+        assert head["calibration"]["method"] == "platt"
+        inside = (p > head["calibration"]["floor"]) & (p < head["calibration"]["ceil"])
+        assert np.all(np.diff(p[inside]) > 0)
+        # No threshold on a plateau: just below and just above it the scores differ.
+        at = Scorer.raw_at(head, head["threshold"], above=False)
+        assert (
+            Scorer.calibrate(head, np.array([at - 1e-3]))[0]
+            < head["threshold"]
+            < Scorer.calibrate(head, np.array([Scorer.raw_at(head, head["threshold"], above=True)]))[0]
+        )
+
+
+def test_label_needs_a_score_strictly_above_the_threshold() -> None:
+    thresholds = {"bot": 0.5, "troll": 0.3}
+    assert decide_label({"bot": 0.5, "troll": 0.3}, thresholds) == "human"
+    assert decide_label({"bot": 0.500001, "troll": 0.3}, thresholds) == "bot"
+
+
+def test_shipped_card_records_fine_grained_calibrated_scores() -> None:
+    card = json.loads(DEFAULT_CARD.read_text())
+    for head in card["heads"]:
+        overall = head["test_metrics"]["overall"]
+        assert head["calibration"] == "platt"
+        assert overall["ece"] <= 0.05, head["name"]
+        assert overall["distinct_scores"] >= min(200, overall["n"] // 5), head["name"]
