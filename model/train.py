@@ -1,7 +1,7 @@
 """Train the bot, troll and hijacked heads on the real shared data: ``python -m model.train``.
 
 Hyper-parameters are chosen per head by 3-fold cross-validation grouped by account on the train
-split; each head is then fitted on the train split, calibrated (isotonic) on the calibration split
+split; each head is then fitted on the train split, calibrated (Platt) on the calibration split
 and measured on the test split. Hijacked examples are semi-synthetic (see ``model.examples``).
 """
 
