@@ -184,6 +184,7 @@ class Scorer:
         # Class order is whatever the artifact lists; nothing here assumes bot/troll/hijacked.
         self.classes: list[str] = [head["name"] for head in self.heads]
         self.reference: Mapping[str, Mapping[str, float]] = artifact.get("reference", {})
+        self._points: dict[str, tuple[float, float]] = {}
         for head in self.heads:
             head["columns"] = np.array([FEATURE_NAMES.index(f) for f in head["features"]], dtype=np.intp)
             head["explainer"] = _explainer(head)
@@ -362,13 +363,10 @@ class Scorer:
         spec = BY_NAME.get(head["name"])
         if spec is None or not (spec.min_posts or spec.declared_by):
             return entries
-        threshold = float(head["threshold"])
+        if not len(items):
+            return entries
         raw = contrib.sum(axis=1)
-        base = float(contrib[0, -1]) if len(items) else 0.0
-        # Neutral: the score of an account the head knows nothing about (its base value), never above the threshold.
-        at_base = float(self.calibrate(head, np.array([base]))[0])
-        neutral = base if at_base <= threshold else self.raw_at(head, threshold, above=False)
-        lifted = self.raw_at(head, threshold, above=True)
+        neutral, lifted = self._rule_points(head, float(contrib[0, -1]))
         name = head["name"]
         for row, item in enumerate(items):
             n = len(item.posts)
@@ -388,6 +386,20 @@ class Scorer:
                     "reason": explanations.declared_reason(name, spec.declared_by, lifted=lift > 0),
                 }
         return entries
+
+    def _rule_points(self, head: Mapping[str, Any], base: float) -> tuple[float, float]:
+        """The head's neutral raw score and the raw score just above its threshold (fixed per model: cached).
+
+        Neutral is the score of an account the head knows nothing about (its base value, the same for
+        every row), or where that is above the threshold the highest raw score not above it.
+        """
+        points = self._points.get(head["name"])
+        if points is None:
+            threshold = float(head["threshold"])
+            at_base = float(self.calibrate(head, np.array([base]))[0])
+            neutral = base if at_base <= threshold else self.raw_at(head, threshold, above=False)
+            points = self._points[head["name"]] = (neutral, self.raw_at(head, threshold, above=True))
+        return points
 
     def _explain(
         self, head: Mapping[str, Any], x: np.ndarray, contrib: np.ndarray, top_k: int, rule: Any = None
