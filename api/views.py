@@ -28,9 +28,9 @@ _PROBLEMS = {
     400: "Malformed JSON.",
     401: "No valid API key (when AUTH_ENABLED).",
     403: "The API key is revoked.",
-    429: "Quota exceeded; Retry-After says when to retry.",
-    413: "Body larger than MAX_CONTENT_LENGTH.",
-    415: "Body is not application/json.",
+    429: "Quota exceeded (Retry-After says when to retry), or a batch larger than the whole quota.",
+    413: "Body larger than MAX_CONTENT_LENGTH (also chunked, or once gzip is inflated).",
+    415: "Body is not application/json, or its Content-Encoding is neither identity nor gzip.",
     422: "Body does not match the schema; `errors` names each field.",
     503: "No model loaded.",
 }
