@@ -398,18 +398,20 @@ class Validator:
             RequestValidationError: the body does not match the contract.
             InvalidRecordError: a platform payload cannot be read.
         """
+        refused_fast = False
         if isinstance(raw, (bytes, msgspec.Raw)):
             if fmt == "native":
                 try:
                     return self.fast.decode(raw, now)
                 except NotFast:
-                    pass
+                    refused_fast = True  # the same body parsed would be refused again: go to the schema
             raw = parse_json(raw)
         native = platforms.to_native(fmt, raw)
-        try:
-            return self.fast.convert(native, now)
-        except NotFast:
-            pass
+        if not refused_fast:
+            try:
+                return self.fast.convert(native, now)
+            except NotFast:
+                pass
         try:
             return prepare(load(self.request_schema, native), now=now)
         except (RequestValidationError, InvalidRecordError) as exc:
