@@ -8,7 +8,7 @@ loaded artifact, which training writes in this order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -88,6 +88,9 @@ class HeadSpec:
         declared_by: An account flag by which the account declares itself this class (Mastodon's bot
             flag): when true, the score is lifted just above the head's threshold if it is below,
             as an explanation entry of its own, so the explanation still sums to the raw score.
+        monotone: Features whose direction the field knows, each +1 (a higher value never lowers the
+            score) or -1; training passes them to LightGBM as ``monotone_constraints``. A missing value
+            (-1) sits below every observed one, so it never raises the score above what 0 would give.
         min_posts: Below this many posts (profile-only included) the head makes no claim: its score is
             held at its neutral value (the calibrated base value, or where that is above the threshold
             the highest calibrated value not above it), as an explanation entry of its own, with a
@@ -103,6 +106,7 @@ class HeadSpec:
     positives_pooled: bool = False
     declared_by: str | None = None
     min_posts: int = 0
+    monotone: Mapping[str, int] = field(default_factory=dict)
 
     def labels(self, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
         """The head's example mask and binary target over ``examples``."""
@@ -112,6 +116,13 @@ class HeadSpec:
         """The feature names the head uses, in the order given."""
         excluded = self.excluded()
         return [name for name in names if name not in excluded]
+
+    def constraints(self, features: Sequence[str]) -> list[int]:
+        """LightGBM's ``monotone_constraints`` for these features (0 where the direction is left to the data)."""
+        unknown = set(self.monotone) - set(features)
+        if unknown:
+            raise ValueError(f"head {self.name}: monotone features it does not use: {sorted(unknown)}")
+        return [int(self.monotone.get(name, 0)) for name in features]
 
 
 HEADS: tuple[HeadSpec, ...] = (
@@ -123,6 +134,14 @@ HEADS: tuple[HeadSpec, ...] = (
         excluded=_bot_excluded,
         matching="within_dataset",
         declared_by="declared_bot",
+        # More automation, repeated texts, machine-regular gaps or posts never make an account less bot-like.
+        monotone={
+            "automation_share": 1,
+            "duplicate_text_share": 1,
+            "declares_automation": 1,
+            "gap_share_repeated": 1,
+            "posts_per_day": 1,
+        },
     ),
     HeadSpec(
         "troll",
@@ -135,6 +154,8 @@ HEADS: tuple[HeadSpec, ...] = (
         # python -m model.evaluate --evidence (docs/model.md): below 50 posts 3-12% of test humans score
         # above the troll threshold set for 1% on whole timelines; from 50, 3.3%, AUC 0.998.
         min_posts=50,
+        # Posting inside an operator time zone's office hours never makes an account less troll-like.
+        monotone={"office_share_utc3": 1, "office_share_utc8": 1, "office_share_best": 1},
     ),
     HeadSpec(
         "hijacked",

@@ -136,7 +136,13 @@ def training_matrix(
 
 
 def select_params(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, groups: Sequence[str], n_jobs: int, log: Log
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    groups: Sequence[str],
+    n_jobs: int,
+    log: Log,
+    constraints: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], int, list[dict[str, Any]]]:
     """Chooses tree shape and rounds by 3-fold CV grouped by account (weighted ROC AUC)."""
     import lightgbm as lgb
@@ -149,7 +155,7 @@ def select_params(
         aucs: dict[int, list[float]] = {r: [] for r in ROUND_GRID}
         for tr, va in folds:
             booster = lgb.train(
-                {**BASE_PARAMS, **shape, "num_threads": n_jobs},
+                {**BASE_PARAMS, **shape, **(constraints or {}), "num_threads": n_jobs},
                 lgb.Dataset(X[tr], label=y[tr], weight=w[tr]),
                 num_boost_round=max(ROUND_GRID),
             )
@@ -200,9 +206,13 @@ def fit_head(
     X_tr = X_train[:, cols]
     w = balanced_weights(ex_tr, y[train_rows])
     cv: list[dict[str, Any]] = []
+    # Directions the field knows (model.heads): part of the parameters, so CV and the card record them.
+    monotone = BY_NAME[head].constraints(feats)
+    constraints = {"monotone_constraints": monotone} if any(monotone) else {}
     if tune:
-        params, rounds, cv = select_params(X_tr, y[train_rows], w, [f"{e.dataset}:{e.key}" for e in ex_tr], n_jobs, log)
-    params = {**BASE_PARAMS, "num_leaves": 15, "max_depth": 4, **(params or {})}
+        groups = [f"{e.dataset}:{e.key}" for e in ex_tr]
+        params, rounds, cv = select_params(X_tr, y[train_rows], w, groups, n_jobs, log, constraints)
+    params = {**BASE_PARAMS, "num_leaves": 15, "max_depth": 4, **(params or {}), **constraints}
     booster = lgb.train(
         {**params, "num_threads": n_jobs},
         lgb.Dataset(X_tr, label=y[train_rows], weight=w, feature_name=feats),

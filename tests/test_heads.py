@@ -47,3 +47,25 @@ def test_model_card_lists_the_heads(small_model: tuple[Path, Path]) -> None:
     assert [h["name"] for h in card["heads"]] == list(HEAD_NAMES) == card["classes"]
     assert all(isinstance(h["excluded_features"], dict) for h in card["heads"])
     assert np.all([h["threshold"] > 0 for h in card["heads"]])
+
+
+def test_known_directions_are_constraints_of_the_trained_trees(scorer: Scorer) -> None:
+    for spec, head in zip(HEADS, scorer.heads):
+        text = head["booster"].model_to_string()
+        expected = spec.constraints(head["features"])
+        if any(expected):
+            assert f"[monotone_constraints: {','.join(map(str, expected))}]" in text, spec.name
+
+
+def test_more_automation_never_lowers_the_bot_raw_score(scorer: Scorer) -> None:
+    import numpy as np
+
+    head = next(h for h in scorer.heads if h["name"] == "bot")
+    rows = np.random.default_rng(0).uniform(0, 5, size=(200, len(FEATURE_NAMES)))
+    for name in ("automation_share", "duplicate_text_share"):
+        column = FEATURE_NAMES.index(name)
+        raws = []
+        for value in (0.0, 0.25, 0.5, 0.75, 1.0):
+            rows[:, column] = value
+            raws.append(head["booster"].predict(rows[:, head["columns"]], raw_score=True))
+        assert np.all(np.diff(np.vstack(raws), axis=0) >= -1e-12), name
