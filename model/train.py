@@ -30,7 +30,7 @@ from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, sha256_file
 
 SEED = 20261122
 TARGET_FPR = 0.01
-MODEL_VERSION = "1.2.0"
+MODEL_VERSION = "1.3.0"
 # Calibrated probabilities stay inside this range: a finite calibration set never warrants certainty.
 PROB_FLOOR, PROB_CEIL = 0.0001, 0.9999
 BASE_PARAMS: dict[str, Any] = {
@@ -186,6 +186,7 @@ def fit_head(
     rounds: int = 200,
     X_train: np.ndarray | None = None,
     log: Log = print,
+    monotone: bool = True,
 ) -> dict[str, Any]:
     """Fits one head on ``train_rows`` and calibrates it on ``calib_rows`` (indices into ``examples``).
 
@@ -207,8 +208,8 @@ def fit_head(
     w = balanced_weights(ex_tr, y[train_rows])
     cv: list[dict[str, Any]] = []
     # Directions the field knows (model.heads): part of the parameters, so CV and the card record them.
-    monotone = BY_NAME[head].constraints(feats)
-    constraints = {"monotone_constraints": monotone} if any(monotone) else {}
+    directions = BY_NAME[head].constraints(feats) if monotone else []
+    constraints = {"monotone_constraints": directions} if any(directions) else {}
     if tune:
         groups = [f"{e.dataset}:{e.key}" for e in ex_tr]
         params, rounds, cv = select_params(X_tr, y[train_rows], w, groups, n_jobs, log, constraints)
@@ -260,7 +261,13 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
 
 
 def fit_heads(
-    examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune: bool = True, rounds: int = 200, log: Log = print
+    examples: Sequence[Example],
+    X: np.ndarray,
+    n_jobs: int = 2,
+    tune: bool = True,
+    rounds: int = 200,
+    log: Log = print,
+    monotone: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Trains, calibrates and tests every head on prepared examples and their feature matrix.
 
@@ -284,6 +291,7 @@ def fit_heads(
             tune=tune,
             rounds=rounds,
             log=log,
+            monotone=monotone,
         )
         te = np.flatnonzero(mask & (split == "test"))
         result = split_metrics(head, head_probabilities(fitted, X[te]), y[te], [examples[int(i)] for i in te])
@@ -417,15 +425,20 @@ def train(
     n_jobs: int = 2,
     log: Log = print,
     signing_key: Path | None = None,
+    monotone: bool = True,
+    version: str = MODEL_VERSION,
 ) -> dict[str, Any]:
     """Loads the real data, trains and calibrates every head, writes the artifact and its card.
+
+    Args:
+        monotone: Train with the heads' known directions as constraints (off only to measure their cost).
 
     Returns:
         The model card that was written.
     """
     started = time.time()
     examples, X = prepare_examples(data_dir, n_jobs, log)
-    heads, card_heads = fit_heads(examples, X, n_jobs=n_jobs, log=log)
+    heads, card_heads = fit_heads(examples, X, n_jobs=n_jobs, log=log, monotone=monotone)
     card = save_model(
         heads,
         {
@@ -442,6 +455,7 @@ def train(
         reference_percentiles(X, examples),
         out_artifact,
         out_card,
+        version=version,
         signing_key=signing_key,
     )
     log(f"wrote {out_artifact} ({card['artifact']['sha256'][:12]}) and {out_card} in {time.time() - started:.0f}s")
@@ -513,6 +527,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="ed25519 private key that signs the card (default $BOTLENS_SIGNING_KEY)",
     )
     parser.add_argument(
+        "--no-monotone", action="store_true", help="train without the heads' known directions (to measure their cost)"
+    )
+    parser.add_argument("--version", default=MODEL_VERSION, help=f"model version to write (default {MODEL_VERSION})")
+    parser.add_argument(
         "--recalibrate",
         metavar="VERSION",
         help="keep the artifact's trees, refit calibration and thresholds, write it as VERSION",
@@ -525,7 +543,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.recalibrate:
         recalibrate(data_dir, args.artifact, args.card, args.recalibrate, signing_key=args.signing_key)
         return 0
-    train(data_dir, args.artifact, args.card, n_jobs=args.jobs, signing_key=args.signing_key)
+    train(
+        data_dir,
+        args.artifact,
+        args.card,
+        n_jobs=args.jobs,
+        signing_key=args.signing_key,
+        monotone=not args.no_monotone,
+        version=args.version,
+    )
     return 0
 
 
