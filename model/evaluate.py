@@ -74,6 +74,8 @@ def _leave_out(
         rounds=card_head["num_boost_round"],
         X_train=matched[keep],
         log=lambda *_: None,
+        # As the head under evaluation was trained: with its known directions only if its card says so.
+        monotone="monotone_constraints" in card_head["params"],
     )
     _, y = train.head_rows(head, examples)
     probs = train.head_probabilities(fitted, X[test_rows])
