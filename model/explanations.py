@@ -93,6 +93,11 @@ def too_few_posts_reason(head: str, n: int, needed: int) -> str:
     )
 
 
+def held_warning(head: str, needed: int) -> str:
+    """The response warning when a head's score is held neutral for lack of posts."""
+    return f"fewer than {needed} posts: the {head} score is held at its neutral value and the label is never {head}"
+
+
 def declared_reason(head: str, field: str, lifted: bool) -> str:
     """The reason given when an account declares itself of a head's class (``account.<field>``)."""
     if lifted:

@@ -153,19 +153,6 @@ def warnings_for(item: ScoringInput) -> list[str]:
     return out
 
 
-def held_warnings(heads: Sequence[Mapping[str, Any]], item: ScoringInput) -> list[str]:
-    """Warnings for the heads whose score is held neutral for lack of posts (``HeadSpec.min_posts``)."""
-    out = []
-    for head in heads:
-        spec = BY_NAME.get(head["name"])
-        if spec is not None and len(item.posts) < spec.min_posts:
-            out.append(
-                f"fewer than {spec.min_posts} posts: the {spec.name} score is held at its neutral value "
-                f"and the label is never {spec.name}"
-            )
-    return out
-
-
 class Scorer:
     """A loaded model: heads in artifact order, each a LightGBM booster with calibration and threshold."""
 
@@ -340,13 +327,19 @@ class Scorer:
                 name = head["name"]
                 contrib = contribs[name][row]
                 expl[name] = self._explain(head, X[row], contrib, top_k, rules[name][row])
+            # Heads whose score a rule held neutral for lack of posts say so (the rule's entry is the record).
+            held = [
+                explanations.held_warning(name, BY_NAME[name].min_posts)
+                for name in self.classes
+                if rules[name][row] is not None and rules[name][row]["feature"] == "posts"
+            ]
             results.append(
                 {
                     "n_posts": len(item.posts),
                     "scores": scores,
                     "label": label,
                     "explanations": expl,
-                    "warnings": warnings_for(item) + held_warnings(self.heads, item),
+                    "warnings": warnings_for(item) + held,
                 }
             )
         return results
