@@ -56,14 +56,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     Args:
         overrides: Config keys that win over ``Config`` and ``BOTLENS_*`` environment variables.
     """
-    # No static files are served, so no /static route exists to be protected or forgotten.
+    # No implicit static route: the page's files are served by a view declared public (api.page).
     app = Flask(__name__, static_folder=None)
     app.config.from_object(Config)
     app.config.from_prefixed_env(ENV_PREFIX)
     if overrides:
         app.config.update(overrides)
 
-    from api import access, observability, resources, spec, views
+    from api import access, accounts, observability, page, resources, spec, storage, views
 
     observability.configure_logging(str(app.config["LOG_LEVEL"]))
     # One folder for what the workers of an instance share (quota counters, last verified model and
@@ -86,6 +86,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api = BotlensApi(app)
     spec.register_fields(api)
     api.register_blueprint(views.blp)
+    api.register_blueprint(accounts.blp)
+    page.init_app(app)
+    storage.init_app(app)
     app.register_error_handler(Exception, handle_exception)
     observability.init_app(app, scorer.version if scorer else None)
     access.init_app(app)

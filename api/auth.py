@@ -36,6 +36,10 @@ class KeyRevoked(Exception):
     """A correct key that has been revoked (403)."""
 
 
+class ScopeRequired(Exception):
+    """A valid key without the scope the route needs (403)."""
+
+
 class QuotaNeverFits(Exception):
     """A request that costs more than the key's whole quota per minute: no wait would let it through (429)."""
 
@@ -50,18 +54,24 @@ class ApiKey:
     sha256: str
     quota_per_minute: int = 600
     revoked: bool = False
+    # Extra powers: "admin" may delete stored data (data-subject requests). Scoring and lookups need none.
+    scopes: tuple[str, ...] = ()
 
 
 def _digest(salt_hex: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt_hex) + secret.encode()).hexdigest()
 
 
-def mint(name: str, quota_per_minute: int) -> tuple[str, ApiKey]:
+SCOPES = ("admin",)
+
+
+def mint(name: str, quota_per_minute: int, scopes: Sequence[str] = ()) -> tuple[str, ApiKey]:
     """Creates a key; returns the plain key (shown once) and the record to store."""
     key_id = secrets.token_hex(4)
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_hex(16)
-    return f"{PREFIX}_{key_id}_{secret}", ApiKey(key_id, name, salt, _digest(salt, secret), quota_per_minute)
+    record = ApiKey(key_id, name, salt, _digest(salt, secret), quota_per_minute, scopes=tuple(scopes))
+    return f"{PREFIX}_{key_id}_{secret}", record
 
 
 class KeyStore:
@@ -72,7 +82,7 @@ class KeyStore:
 
     def records(self) -> list[dict[str, Any]]:
         """The stored records, as a keys file holds them."""
-        return [asdict(k) for k in self.keys.values()]
+        return [{**asdict(k), "scopes": list(k.scopes)} for k in self.keys.values()]
 
     @classmethod
     def from_records(cls, records: Sequence[Mapping[str, Any]]) -> KeyStore:
@@ -83,7 +93,14 @@ class KeyStore:
         """
         if not isinstance(records, list):
             raise TypeError("a keys file holds a JSON array of key records")
-        return cls(ApiKey(**dict(r)) for r in records)
+        keys = []
+        for record in records:
+            fields = dict(record)
+            scopes = fields.pop("scopes", ())
+            if not isinstance(scopes, (list, tuple)) or not all(s in SCOPES for s in scopes):
+                raise TypeError(f"scopes must be a list of {', '.join(SCOPES)}")
+            keys.append(ApiKey(**fields, scopes=tuple(scopes)))
+        return cls(keys)
 
     @classmethod
     def from_config(cls, inline: Any, path: str | None) -> KeyStore:

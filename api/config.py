@@ -51,6 +51,19 @@ class Config:
     # model and readable keys (the fallbacks when a reload brings a bad file). gunicorn.conf.py makes a
     # fresh one per start when unset (kept across HUPs); an app created outside gunicorn makes its own.
     STATE_DIR: str | None = None
+    # Score store: every scored result is kept (scores, label, top reasons; never post text or bios) for
+    # lookups by account and handle. STORE_URL: unset = an embedded SQLite file in DATA_DIR;
+    # postgresql://user:pass@host/db for PostgreSQL. Writes happen behind the response; a store that is
+    # down or too far behind never fails a score (the result says it was not stored).
+    STORE_ENABLED: bool = True
+    STORE_URL: str | None = None
+    # Folder of the embedded store (kept across restarts, unlike STATE_DIR): unset = $XDG_DATA_HOME/botlens
+    # or ~/.local/share/botlens.
+    DATA_DIR: str | None = None
+    # Results older than this many days are deleted by `botlens store prune` (0 = keep them all).
+    STORE_RETENTION_DAYS: float = 0
+    # Results a worker may hold unwritten before it stops accepting more (each result says it was not stored).
+    STORE_MAX_PENDING: int = 50_000
     # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
     CORS_ORIGINS: list[str] = []
     # Reverse proxies in front (deploy/nginx.conf: 1) whose X-Forwarded-For the app trusts for the

@@ -10,7 +10,7 @@ import orjson
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
-from api.auth import AuthenticationRequired, KeyRevoked, QuotaNeverFits
+from api.auth import AuthenticationRequired, KeyRevoked, QuotaNeverFits, ScopeRequired
 from model.errors import (
     ArtifactError,
     BotlensError,
@@ -20,6 +20,7 @@ from model.errors import (
     RequestValidationError,
 )
 from model.validation import flatten_messages
+from store import NotStored, StoreDisabled, StoreUnavailable
 
 log = logging.getLogger(__name__)
 PROBLEM_MIME = "application/problem+json"
@@ -34,12 +35,16 @@ STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
     MalformedInputError: (400, "malformed-json", "Malformed JSON"),
     AuthenticationRequired: (401, "unauthorized", "Unauthorized"),
     KeyRevoked: (403, "forbidden", "Forbidden"),
+    ScopeRequired: (403, "forbidden", "Forbidden"),
+    NotStored: (404, "not-stored", "Not Stored"),
     QuotaNeverFits: (429, "too-many-requests", "Too Many Requests"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported Media Type"),
     RequestValidationError: (422, "validation-error", "Validation Error"),
     InvalidRecordError: (422, "validation-error", "Validation Error"),
     ModelNotLoadedError: (503, "model-not-loaded", "Model Not Loaded"),
     ArtifactError: (503, "model-not-loaded", "Model Not Loaded"),
+    StoreDisabled: (503, "store-disabled", "Store Disabled"),
+    StoreUnavailable: (503, "store-unavailable", "Store Unavailable"),
 }
 
 

@@ -42,6 +42,20 @@ LATENCY = Histogram(
 )
 ACCOUNTS = Counter("botlens_accounts_scored_total", "Accounts scored (batch items count one each).")
 SCORES = Histogram("botlens_score", "Calibrated scores by class.", ["cls"], buckets=tuple(i / 10 for i in range(1, 11)))
+STORE_WRITTEN = Counter("botlens_store_written_total", "Scored results written to the score store.")
+STORE_UNSAVED = Counter(
+    "botlens_store_unsaved_total",
+    "Scored results not stored, by reason (down: the store fails; full: too many waiting; disabled never counts).",
+    ["reason"],
+)
+FEEDBACK = Counter(
+    "botlens_feedback_total",
+    "Feedback received, by the label given and the label the service had stored (none: never scored).",
+    ["label", "stored_label"],
+)
+FEEDBACK_DISAGREEMENTS = Counter(
+    "botlens_feedback_disagreements_total", "Feedback whose label differs from the stored label of the account."
+)
 MODEL_INFO = Gauge("botlens_model_info", "1 for the loaded model version.", ["version"], multiprocess_mode="liveall")
 
 
@@ -70,7 +84,7 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
-    for name in ("api", "model"):
+    for name in ("api", "model", "store"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level.upper())

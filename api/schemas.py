@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from model.contract import Limits
+from model.contract import DEFAULT_LIMITS, PLATFORM_LENGTH, Limits
 from model.heads import HEADS, LABELS
 from model.platforms import FORMATS
-from model.validation import make_request_schemas
+from model.validation import BoundedList, make_request_schemas
 
 
 class _Payload(Schema):
@@ -157,3 +157,117 @@ class ModelCardSchema(Schema):
     heads = fields.List(fields.Dict(), required=True)
     training_data = fields.Dict(required=True)
     library_versions = fields.Dict(required=True)
+
+
+# Score store routes.
+FEEDBACK_LABELS = tuple(dict.fromkeys((*LABELS, "human")))
+NOTE_LENGTH = 2000
+LOOKUP_LIMIT = 1000
+
+
+class StoredResultSchema(Schema):
+    """A stored result: scores, label and the top reasons of each head (no text is stored)."""
+
+    platform = fields.String(required=True)
+    account_id = fields.String(required=True)
+    screen_name = fields.String(allow_none=True, required=True)
+    model_version = fields.String(required=True)
+    observed_at = fields.String(required=True, metadata={"description": "Snapshot time scored, RFC 3339 UTC."})
+    scored_at = fields.String(required=True, metadata={"description": "When it was scored, RFC 3339 UTC."})
+    n_posts = fields.Integer(required=True)
+    label = fields.String(required=True, validate=validate.OneOf(LABELS))
+    scores = fields.Nested(ScoresSchema, required=True)
+    reasons = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Per head, its strongest reasons in words (at most 3)."},
+    )
+
+
+class HistorySchema(Schema):
+    """Every stored result of one account, oldest first."""
+
+    results = fields.List(fields.Nested(StoredResultSchema), required=True)
+
+
+class HistoryQuerySchema(Schema):
+    """Latest result, or the whole history."""
+
+    history = fields.Boolean(
+        load_default=False, metadata={"description": "true: every stored result of the account in time order."}
+    )
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _platform() -> fields.String:
+    return fields.String(
+        required=True,
+        validate=validate.Length(1, PLATFORM_LENGTH),
+        metadata={"description": "Platform name as scored (twitter, mastodon, bluesky ...)."},
+    )
+
+
+class LookupItemSchema(_Strict):
+    """One account to look up: by platform id or by handle (case-insensitive), not both."""
+
+    platform = _platform()
+    id = fields.String(validate=validate.Length(1, DEFAULT_LIMITS.string_length))
+    screen_name = fields.String(validate=validate.Length(1, DEFAULT_LIMITS.string_length))
+
+    @validates_schema
+    def _one_key(self, data: dict[str, object], **_: object) -> None:
+        if ("id" in data) == ("screen_name" in data):
+            raise ValidationError("Give exactly one of id and screen_name.", "_schema")
+
+
+class LookupRequestSchema(_Strict):
+    """Accounts to look up, each answered in its own slot."""
+
+    accounts = BoundedList(fields.Raw(), required=True, min_items=1, max_items=LOOKUP_LIMIT)
+
+
+class LookupSlot(fields.Field):
+    """A lookup slot: the stored result, or a problem object (404 never scored, 422 malformed item)."""
+
+
+class LookupResponseSchema(Schema):
+    """One slot per account asked about, in input order."""
+
+    results = fields.List(LookupSlot(), required=True)
+
+
+class FeedbackRequestSchema(_Strict):
+    """An analyst's label for an account."""
+
+    platform = _platform()
+    account_id = fields.String(required=True, validate=validate.Length(1, DEFAULT_LIMITS.string_length))
+    label = fields.String(required=True, validate=validate.OneOf(FEEDBACK_LABELS))
+    note = fields.String(
+        allow_none=True, validate=validate.Length(max=NOTE_LENGTH), metadata={"description": "Why, in a few words."}
+    )
+
+
+class FeedbackSchema(Schema):
+    """Stored feedback, with the label the service had given the account."""
+
+    id = fields.Integer(required=True)
+    platform = fields.String(required=True)
+    account_id = fields.String(required=True)
+    label = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    key_name = fields.String(allow_none=True, metadata={"description": "Name of the API key that sent it."})
+    created_at = fields.String(required=True)
+    stored_label = fields.String(allow_none=True, metadata={"description": "Null if the account was never scored."})
+    stored_model_version = fields.String(allow_none=True)
+
+
+class DeletedSchema(Schema):
+    """What a deletion removed."""
+
+    results = fields.Integer(required=True)
+    feedback = fields.Integer(required=True)

@@ -23,6 +23,13 @@ def register_fields(api: Api) -> None:
                     converter.resolve_nested_schema(schemas.ProblemSchema),
                 ]
             }
+        if isinstance(field, schemas.LookupSlot):
+            return {
+                "oneOf": [
+                    converter.resolve_nested_schema(schemas.StoredResultSchema),
+                    converter.resolve_nested_schema(schemas.ProblemSchema),
+                ]
+            }
         if isinstance(field, AccountSlot):
             return {"anyOf": request_bodies(converter)}
         return {}
@@ -45,7 +52,7 @@ def spec_yaml() -> str:
 
     from api import create_app
 
-    app = create_app({"MODEL_PATH": "/nonexistent", "MODEL_CARD_PATH": "/nonexistent"})
+    app = create_app({"MODEL_PATH": "/nonexistent", "MODEL_CARD_PATH": "/nonexistent", "STORE_ENABLED": False})
     with app.app_context():
         spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
     # The document's own order: the version line first, then what it describes (apispec puts paths first).

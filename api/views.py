@@ -11,7 +11,7 @@ from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import bodies, observability, schemas
+from api import bodies, observability, schemas, storage
 from api.access import public
 from api.errors import PROBLEM_MIME, UnsupportedMediaType, item_problem
 from model import pipeline
@@ -29,10 +29,11 @@ _PROBLEMS = {
     401: "No valid API key (when AUTH_ENABLED).",
     403: "The API key is revoked.",
     429: "Quota exceeded (Retry-After says when to retry), or a batch larger than the whole quota.",
+    404: "Nothing is stored about the account.",
     413: "Body larger than MAX_CONTENT_LENGTH (also chunked, or once gzip is inflated).",
     415: "Body is not application/json, or its Content-Encoding is neither identity nor gzip.",
     422: "Body does not match the schema; `errors` names each field.",
-    503: "No model loaded.",
+    503: "No model loaded, or the score store is disabled or unavailable.",
 }
 
 
@@ -94,7 +95,8 @@ def batch_items() -> list[Any]:
     return g.batch_items
 
 
-def _json(body: Any, status: int = 200) -> Response:
+def json_response(body: Any, status: int = 200) -> Response:
+    """A JSON response serialised with orjson."""
     return Response(orjson.dumps(body), status=status, mimetype="application/json")
 
 
@@ -117,7 +119,9 @@ class ScoreView(MethodView):
         item = _state().validator.request(format, raw_body(), time.time())
         scored = scorer.score([item], top_k=_top_k())
         observability.record_scores(scored)
-        return _json(pipeline.result(scorer, item, scored[0]))
+        body = pipeline.result(scorer, item, scored[0])
+        storage.keep([item], [body])
+        return json_response(body)
 
 
 @blp.route("/v1/score/batch")
@@ -141,8 +145,9 @@ class BatchScoreView(MethodView):
             _top_k(),
             problem=item_problem,
             on_scored=observability.record_scores,
+            on_results=storage.keep,
         )
-        return _json({"results": slots})
+        return json_response({"results": slots})
 
 
 @blp.route("/v1/model")
@@ -159,7 +164,7 @@ class ModelView(MethodView):
         card["version"] = scorer.version
         card["classes"] = scorer.classes
         card["thresholds"] = scorer.thresholds()
-        return _json(card)
+        return json_response(card)
 
 
 @blp.route("/health/live")
@@ -170,7 +175,7 @@ class LiveView(MethodView):
     @blp.response(200, schemas.HealthSchema)
     def get(self) -> Response:
         """Answers 200 while the process serves requests."""
-        return _json({"status": "live"})
+        return json_response({"status": "live"})
 
 
 @blp.route("/health/ready")
@@ -202,8 +207,8 @@ class ReadyView(MethodView):
             body["detail"] = "; ".join(problems)
         if model.scorer is None or no_keys:
             body["status"] = "not ready"
-            return _json(body, 503)
-        return _json(body)
+            return json_response(body, 503)
+        return json_response(body)
 
 
 @blp.route("/openapi.yaml")

@@ -1,4 +1,4 @@
-"""The ``botlens`` command: ``serve``, ``score`` (files, offline), ``keys`` and ``train``.
+"""The ``botlens`` command: ``serve``, ``score`` (files, offline), ``keys``, ``train``, ``store`` and ``feedback``.
 
 ``botlens score accounts.jsonl -o scores.jsonl`` reads one request per line (or Parquet rows with
 ``account``/``posts``/``observed_at`` columns), scores them in chunks through the same validation
@@ -21,6 +21,7 @@ import orjson
 
 from api.errors import problem, problem_for_exception
 from cli import keys
+from cli import store as store_cli
 from model.pipeline import score_slots
 from model.platforms import FORMATS
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
@@ -187,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train = sub.add_parser("train", help="train on the shared data (python -m model.train)")
     train.add_argument("args", nargs=argparse.REMAINDER)
     keys.add_parser(sub)
+    store_cli.add_parsers(sub)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -203,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return train_main(args.args)
     if args.command == "keys":
         return keys.run(args)
+    if args.command in ("store", "feedback"):
+        return store_cli.run(args)
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
     started = time.time()
     scored, failed = score_file(

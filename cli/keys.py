@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
-from api.auth import mint
+from api.auth import SCOPES, KeyStore, mint
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     m = actions.add_parser("mint", help="create a key (printed once)")
     m.add_argument("--name", required=True)
     m.add_argument("--quota", type=int, default=600, help="accounts scored per minute")
+    m.add_argument(
+        "--scope", action="append", choices=SCOPES, default=[], help="extra power (admin: delete stored data)"
+    )
     m.add_argument("--file", type=Path, help="keys file to append the record to (else the record is printed)")
     r = actions.add_parser("revoke", help="revoke a key by id")
     r.add_argument("--id", required=True)
@@ -27,14 +29,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Carries out ``keys mint`` or ``keys revoke``."""
     if args.action == "mint":
-        key, record = mint(args.name, args.quota)
+        key, record = mint(args.name, args.quota, args.scope)
+        stored = KeyStore([record]).records()[0]
         if args.file:
             records = json.loads(args.file.read_text()) if args.file.exists() else []
-            records.append(asdict(record))
+            records.append(stored)
             args.file.write_text(json.dumps(records, indent=1) + "\n")
             print(f"stored key {record.id} ({record.name}) in {args.file}", file=sys.stderr)
         else:
-            print(json.dumps(asdict(record)), file=sys.stderr)
+            print(json.dumps(stored), file=sys.stderr)
         print(key)
         return 0
     records = json.loads(args.file.read_text())

@@ -36,11 +36,14 @@ def score_slots(
     top_k: int,
     problem: Problem,
     on_scored: Callable[[list[dict[str, Any]]], None] | None = None,
+    on_results: Callable[[list[ScoringInput], list[dict[str, Any]]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Scores bodies (parsed or undecoded JSON) in input order.
 
     Args:
         problem: Builds the slot of an item that failed validation from its error and 0-based index.
+        on_scored: Told each chunk's scores (metrics).
+        on_results: Told each chunk's valid items and their result objects, which it may amend (the store).
 
     Returns:
         One slot per body: its result, or ``problem(error, index)``.
@@ -58,6 +61,9 @@ def score_slots(
         scored = scorer.score([item for _, item in valid], top_k=top_k)
         if on_scored:
             on_scored(scored)
-        for (index, item), s in zip(valid, scored):
-            slots[index] = result(scorer, item, s)
+        results = [result(scorer, item, s) for (_, item), s in zip(valid, scored)]
+        if on_results:
+            on_results([item for _, item in valid], results)
+        for (index, _), body in zip(valid, results):
+            slots[index] = body
     return slots

@@ -16,6 +16,15 @@ from model.scoring import Scorer
 from tests import synthetic
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every app the tests build keeps its default score store in a temp folder, never the user's data folder."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("BOTLENS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Artifact and card of a small model trained on synthetic accounts with the real pipeline."""

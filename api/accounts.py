@@ -1,0 +1,131 @@
+"""Thin views of the score store: lookups by account or handle, feedback, and deletion."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from flask import Response, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import observability, schemas, storage
+from api.auth import ScopeRequired
+from api.errors import item_problem
+from api.views import SECURITY, json_response, problems, raw_body
+from model.validation import load, parse_json
+from store import NotStored
+
+blp = Blueprint("accounts", __name__, description="Stored results, lookups and feedback")
+HISTORY_QUERY = schemas.HistoryQuerySchema()
+LOOKUP_REQUEST = schemas.LookupRequestSchema()
+LOOKUP_ITEM = schemas.LookupItemSchema()
+FEEDBACK_REQUEST = schemas.FeedbackRequestSchema()
+# Browsers and extensions may keep a result a minute, then revalidate with its ETag (a 304 costs no body).
+CACHE_CONTROL = "private, max-age=60"
+ADMIN = "admin"
+
+
+def _cached(body: Any, tag: str) -> Response:
+    response = json_response(body)
+    response.set_etag(hashlib.sha256(tag.encode()).hexdigest()[:32])
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    response.make_conditional(request)  # turns it into a 304 without a body when If-None-Match matches
+    return response
+
+
+def _json_body(schema: Any) -> dict[str, Any]:
+    return load(schema, parse_json(raw_body()))
+
+
+@blp.route("/v1/accounts/<string:platform>/<string:account>")
+class AccountView(MethodView):
+    """One account's stored results."""
+
+    @blp.arguments(HISTORY_QUERY, location="query", as_kwargs=True)
+    @blp.response(200, schemas.StoredResultSchema, description="The newest stored result.")
+    @blp.alt_response(
+        200, success=True, schema=schemas.HistorySchema, description="With ?history=true: every stored result."
+    )
+    @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match.")
+    @blp.doc(security=SECURITY)
+    @problems(401, 403, 404, 429, 503)
+    def get(self, platform: str, account: str, history: bool) -> Response:
+        """The newest stored result of an account, by platform id or handle (``@handle`` is always a handle)."""
+        found = storage.state().store.results(platform, account, history=history)
+        if history:
+            tag = f"h:{platform}:{found[0].account_id}:{[r.id for r in found]}"
+            return _cached({"results": [r.to_json() for r in found]}, tag)
+        return _cached(found[0].to_json(), f"r:{found[0].id}")
+
+    @blp.response(200, schemas.DeletedSchema)
+    @blp.doc(security=SECURITY)
+    @problems(401, 403, 404, 429, 503)
+    def delete(self, platform: str, account: str) -> Response:
+        """Deletes everything stored about an account (by platform id); needs a key with the admin scope."""
+        key = g.get("api_key")
+        if key is not None and ADMIN not in key.scopes:
+            raise ScopeRequired("Deleting stored data needs an API key with the admin scope.")
+        state = storage.state()
+        # Results this worker still holds would land after the deletion: write them first.
+        state.writer.flush()
+        return json_response(state.store.delete(platform, account))
+
+
+@blp.route("/v1/accounts/lookup")
+class LookupView(MethodView):
+    """Many accounts' stored results."""
+
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.LookupRequestSchema}}})
+    @blp.response(200, schemas.LookupResponseSchema)
+    @blp.doc(security=SECURITY)
+    @problems(400, 401, 403, 413, 415, 422, 429, 503)
+    def post(self) -> Response:
+        """Looks up to 1,000 accounts by id or handle; each slot holds the newest result or its own problem."""
+        store = storage.state().store
+        items = _json_body(LOOKUP_REQUEST)["accounts"]
+        slots: list[Any] = [None] * len(items)
+        wanted: list[tuple[int, tuple[str, str]]] = []
+        for index, item in enumerate(items):
+            try:
+                valid = load(LOOKUP_ITEM, item)
+            except Exception as exc:
+                slots[index] = item_problem(exc, index)
+                continue
+            key = valid["id"] if "id" in valid else "@" + valid["screen_name"].removeprefix("@")
+            wanted.append((index, (valid["platform"], key)))
+        for (index, (platform, key)), found in zip(wanted, store.lookup(key for _, key in wanted)):
+            slots[index] = (
+                found.to_json()
+                if found
+                else item_problem(NotStored(f"No stored result for {platform} account {key!r}."), index)
+            )
+        return json_response({"results": slots})
+
+
+@blp.route("/v1/feedback")
+class FeedbackView(MethodView):
+    """Analysts' labels."""
+
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": schemas.FeedbackRequestSchema}}})
+    @blp.response(201, schemas.FeedbackSchema)
+    @blp.doc(security=SECURITY)
+    @problems(400, 401, 403, 413, 415, 422, 429, 503)
+    def post(self) -> Response:
+        """Stores an analyst's label (bot, troll, hijacked, human) for an account, with the key's name."""
+        body = _json_body(FEEDBACK_REQUEST)
+        key = g.get("api_key")
+        stored = storage.state().store.add_feedback(
+            body["platform"],
+            body["account_id"],
+            body["label"],
+            body.get("note"),
+            key.name if key else None,
+            time.time(),
+        )
+        given, had = stored["label"], stored["stored_label"]
+        observability.FEEDBACK.labels(given, had or "none").inc()
+        if had is not None and had != given:
+            observability.FEEDBACK_DISAGREEMENTS.inc()
+        return json_response(stored, 201)

@@ -1,0 +1,86 @@
+"""Rows to and from the store: what a scored result keeps, and how a stored one is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from model.records import format_timestamp
+
+# Reasons kept per head: what an extension's badge or an analyst's list shows at a glance.
+REASONS_PER_HEAD = 3
+
+
+class NotStored(LookupError):
+    """No stored result (or nothing to delete) for the account asked about."""
+
+
+def utc(epoch: float) -> datetime:
+    """Naive UTC datetime of an epoch (the store's time type)."""
+    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
+
+
+def epoch(moment: datetime) -> float:
+    """Epoch seconds of a naive UTC datetime."""
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def result_row(screen_name: str | None, result: Mapping[str, Any], scored_at: float) -> dict[str, Any]:
+    """The columns kept of one scored result (a ``model.pipeline.result`` object): no text, no bio.
+
+    Args:
+        screen_name: The account's handle as sent, if any.
+        result: The response object of the scored account.
+        scored_at: When it was scored (epoch seconds).
+    """
+    explanations = result.get("explanations") or {}
+    return {
+        "platform": result["platform"],
+        "account_id": result["account_id"],
+        "screen_name": screen_name,
+        "screen_name_key": screen_name.lower() if screen_name else None,
+        "model_version": result["model_version"],
+        "observed_at": datetime.strptime(result["observed_at"], "%Y-%m-%dT%H:%M:%SZ"),
+        "scored_at": utc(scored_at),
+        "n_posts": int(result.get("n_posts", 0)),
+        "label": result["label"],
+        "scores": dict(result["scores"]),
+        "reasons": {
+            head: [entry["reason"] for entry in explanation.get("top_features", [])[:REASONS_PER_HEAD]]
+            for head, explanation in explanations.items()
+        },
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A stored result as the lookup routes return it."""
+
+    id: int
+    platform: str
+    account_id: str
+    screen_name: str | None
+    model_version: str
+    observed_at: datetime
+    scored_at: datetime
+    n_posts: int
+    label: str
+    scores: dict[str, float]
+    reasons: dict[str, list[str]]
+
+    def to_json(self) -> dict[str, Any]:
+        """The response object (timestamps as RFC 3339 UTC seconds)."""
+        return {
+            "platform": self.platform,
+            "account_id": self.account_id,
+            "screen_name": self.screen_name,
+            "model_version": self.model_version,
+            "observed_at": format_timestamp(epoch(self.observed_at)),
+            "scored_at": format_timestamp(epoch(self.scored_at)),
+            "n_posts": self.n_posts,
+            "label": self.label,
+            "scores": self.scores,
+            "reasons": self.reasons,
+        }
