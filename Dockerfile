@@ -8,6 +8,7 @@ COPY pyproject.toml README.md constraints.txt ./
 COPY api ./api
 COPY cli ./cli
 COPY model ./model
+COPY store ./store
 # The versions CI tested (constraints.txt), not whatever is newest on the day of the build.
 RUN pip install -c constraints.txt .
 
@@ -15,14 +16,17 @@ RUN pip install -c constraints.txt .
 FROM python:3.11.9-slim-bookworm
 # nginx in front of gunicorn (deploy/nginx.conf): slow clients are buffered there, not in a scoring worker.
 RUN apt-get update && apt-get install -y --no-install-recommends libgomp1 nginx-light && rm -rf /var/lib/apt/lists/* \
-    && useradd --create-home --uid 10001 botlens
+    && useradd --create-home --uid 10001 botlens \
+    && mkdir -p /var/lib/botlens && chown botlens /var/lib/botlens
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY gunicorn.conf.py openapi.yaml ./
 COPY deploy ./deploy
 # gunicorn on loopback only; nginx listens on :8000 and is the one address clients reach.
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 BOTLENS_BIND=127.0.0.1:8001 BOTLENS_PROXY_HOPS=1 \
-    BOTLENS_OPENAPI_PATH=/app/openapi.yaml
+    BOTLENS_OPENAPI_PATH=/app/openapi.yaml BOTLENS_STORE_DIR=/var/lib/botlens
+# The score store's SQLite file (when BOTLENS_STORE_URL does not point at PostgreSQL) outlives the container.
+VOLUME /var/lib/botlens
 USER botlens
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \

@@ -52,14 +52,14 @@ class Config:
     # fresh one per start when unset (kept across HUPs); an app created outside gunicorn makes its own.
     STATE_DIR: str | None = None
     # Score store: every scored result is kept (scores, label, top reasons; never post text or bios) for
-    # lookups by account and handle. STORE_URL: unset = an embedded SQLite file in DATA_DIR;
+    # lookups by account and handle. STORE_URL: unset = an embedded SQLite file in STORE_DIR;
     # postgresql://user:pass@host/db for PostgreSQL. Writes happen behind the response; a store that is
     # down or too far behind never fails a score (the result says it was not stored).
     STORE_ENABLED: bool = True
     STORE_URL: str | None = None
     # Folder of the embedded store (kept across restarts, unlike STATE_DIR): unset = $XDG_DATA_HOME/botlens
     # or ~/.local/share/botlens.
-    DATA_DIR: str | None = None
+    STORE_DIR: str | None = None
     # Results older than this many days are deleted by `botlens store prune` (0 = keep them all).
     STORE_RETENTION_DAYS: float = 0
     # Results a worker may hold unwritten before it stops accepting more (each result says it was not stored).

@@ -31,17 +31,17 @@ class StoreState:
     writer: WriteBehind
 
 
-def data_dir(config: Any) -> Path:
-    """DATA_DIR, else $XDG_DATA_HOME/botlens, else ~/.local/share/botlens."""
-    if config.get("DATA_DIR"):
-        return Path(config["DATA_DIR"])
+def store_dir(config: Any) -> Path:
+    """STORE_DIR, else $XDG_DATA_HOME/botlens, else ~/.local/share/botlens."""
+    if config.get("STORE_DIR"):
+        return Path(config["STORE_DIR"])
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "botlens"
 
 
 def store_url(config: Any) -> str:
     """STORE_URL, else the embedded SQLite file in the data folder."""
-    return str(config.get("STORE_URL") or sqlite_url(data_dir(config) / "botlens.sqlite3"))
+    return str(config.get("STORE_URL") or sqlite_url(store_dir(config) / "botlens.sqlite3"))
 
 
 def init_app(app: Flask) -> None:

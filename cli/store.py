@@ -1,7 +1,7 @@
 """``botlens store`` (migrate, prune, count) and ``botlens feedback export``: the score store from the shell.
 
 They read the service's configuration (``Config`` and ``BOTLENS_*`` variables), so they act on the
-store the service writes: ``BOTLENS_STORE_URL`` or the SQLite file in ``BOTLENS_DATA_DIR``.
+store the service writes: ``BOTLENS_STORE_URL`` or the SQLite file in ``BOTLENS_STORE_DIR``.
 """
 
 from __future__ import annotations

@@ -610,7 +610,9 @@ def _profile(account: Account, as_of: float, out: np.ndarray) -> None:
         out[_I["declares_automation"]] = 1.0 if declared else 0.0
     if account.url is not None:
         out[_I["profile_url"]] = 1.0 if account.url.strip() else 0.0
-    handle = account.screen_name
+    # The local part only: a Mastodon handle carries its instance (alice@mastodon.social), which says
+    # nothing about the account's behaviour.
+    handle = (account.screen_name or "").lstrip("@").split("@", 1)[0]
     if handle:
         out[_I["screen_name_length"]] = float(len(handle))
         out[_I["screen_name_digits"]] = float(sum(ch.isdigit() for ch in handle))

@@ -17,10 +17,10 @@ from tests import synthetic
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Every app the tests build keeps its default score store in a temp folder, never the user's data folder."""
     patch = pytest.MonkeyPatch()
-    patch.setenv("BOTLENS_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    patch.setenv("BOTLENS_STORE_DIR", str(tmp_path_factory.mktemp("store")))
     yield
     patch.undo()
 

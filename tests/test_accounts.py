@@ -30,7 +30,7 @@ def _flush(client: Any) -> None:
 @pytest.fixture()
 def client(app_factory: Any, tmp_path: Path) -> Any:
     """An app with its own store folder, auth off."""
-    return app_factory(DATA_DIR=str(tmp_path)).test_client()
+    return app_factory(STORE_DIR=str(tmp_path)).test_client()
 
 
 @pytest.fixture()
@@ -40,7 +40,7 @@ def keyed(app_factory: Any, tmp_path: Path) -> tuple[Any, str, str]:
     admin, admin_record = mint("dpo", 100, scopes=["admin"])
     path = tmp_path / "keys.json"
     path.write_text(json.dumps(KeyStore([plain_record, admin_record]).records()))
-    app = app_factory(DATA_DIR=str(tmp_path), AUTH_ENABLED=True, API_KEYS_FILE=str(path))
+    app = app_factory(STORE_DIR=str(tmp_path), AUTH_ENABLED=True, API_KEYS_FILE=str(path))
     return app.test_client(), plain, admin
 
 
@@ -229,7 +229,7 @@ def test_cli_feedback_export_and_prune(
     client.post("/v1/score", json=_body())
     _flush(client)
     client.post("/v1/feedback", json={"platform": "twitter", "account_id": "42", "label": "human", "note": "n"})
-    monkeypatch.setenv("BOTLENS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BOTLENS_STORE_DIR", str(tmp_path))
     out = tmp_path / "feedback.jsonl"
     assert cli_main(["feedback", "export", "-o", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
@@ -252,3 +252,17 @@ def test_cli_keys_mint_admin_scope(tmp_path: Path) -> None:
     records = json.loads(path.read_text())
     assert [r["scopes"] for r in records] == [["admin"], []]
     assert [k.scopes for k in KeyStore.from_records(records).keys.values()] == [("admin",), ()]
+
+
+def test_accounts_mastodon_handle_found_with_its_instance(client: Any) -> None:
+    payload = {
+        "account": {"id": "109", "acct": "Alice", "url": "https://mastodon.social/@Alice", "username": "Alice"},
+        "statuses": [
+            {"id": str(i), "created_at": f"2024-03-{1 + i:02d}T10:00:00Z", "content": "<p>hello</p>"} for i in range(5)
+        ],
+    }
+    assert client.post("/v1/score?format=mastodon", json=payload).status_code == 200
+    _flush(client)
+    found = client.get("/v1/accounts/mastodon/@alice@mastodon.social")
+    assert (found.status_code, found.get_json()["account_id"]) == (200, "109")
+    assert client.get("/v1/accounts/mastodon/@alice@fosstodon.org").status_code == 404

@@ -68,3 +68,11 @@ def test_dockerfile_runs_the_readme_gunicorn_command_behind_the_shipped_nginx() 
     assert "BOTLENS_BIND=127.0.0.1:8001" in env and "BOTLENS_PROXY_HOPS=1" in env
     assert "server 127.0.0.1:8001;" in (ROOT / "deploy" / "nginx.conf").read_text()
     assert "nginx" in " ".join(_all("RUN"))
+
+
+def test_dockerfile_copies_every_package() -> None:
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    copied = {c.split()[0] for c in _all("COPY") if not c.startswith("--from")}
+    assert {p.split(".")[0] for p in packages} <= copied

@@ -125,3 +125,13 @@ def test_extract_features_hijack_drift() -> None:
 
 def test_feature_names_unique() -> None:
     assert len(set(FEATURE_NAMES)) == len(FEATURE_NAMES)
+
+
+def test_extract_features_handle_instance_changes_nothing() -> None:
+    local = Account(id="1", platform="mastodon", screen_name="alice_42", name="Alice")
+    with_instance = replace(local, screen_name="alice_42@mastodon.social")
+    leading_at = replace(local, screen_name="@alice_42")
+    expected = extract_features(local, [], as_of=1.7e9)
+    np.testing.assert_array_equal(extract_features(with_instance, [], as_of=1.7e9), expected)
+    np.testing.assert_array_equal(extract_features(leading_at, [], as_of=1.7e9), expected)
+    assert expected[FEATURE_INDEX["screen_name_length"]] == 8

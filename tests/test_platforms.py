@@ -290,3 +290,10 @@ def test_recorded_real_people_with_few_posts_are_not_called_trolls(fmt: str, use
     result = Scorer.load().score([item])[0]
     assert result["label"] == "human", result["scores"]
     assert result["explanations"]["troll"]["top_features"][0]["feature"] == "posts"
+
+
+def test_mastodon_adapter_handle_carries_its_instance() -> None:
+    payload = payloads()["mastodon"]
+    assert to_native("mastodon", payload)["account"]["screen_name"] == "schochastics@fosstodon.org"
+    remote = {**payload, "account": {**payload["account"], "acct": "someone@mastodon.social"}}
+    assert to_native("mastodon", remote)["account"]["screen_name"] == "someone@mastodon.social"

@@ -40,9 +40,9 @@ async function loadThresholds() {
 
 function show(...nodes) {
   const target = $("result-body");
-  target.replaceChildren(...nodes);
+  target.replaceChildren(...nodes.filter(Boolean));
   $("result").hidden = false;
-  $("result-title").focus?.();
+  $("result").scrollIntoView();
 }
 
 function problem(answer) {

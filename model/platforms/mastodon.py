@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from model.platforms._common import clean, items, native_request, obj, ref, strip_html, texts
 
@@ -63,12 +64,26 @@ def posts_root(payload: Mapping[str, Any]) -> str:
     return "statuses"
 
 
+def _handle(account: Mapping[str, Any]) -> str | None:
+    """``acct`` with its instance: Mastodon leaves the domain off for the answering instance's own accounts.
+
+    A handle without its instance is ambiguous (alice@mastodon.social and alice@fosstodon.org); the
+    profile ``url`` names the instance. Features read the local part only.
+    """
+    acct = account.get("acct") or account.get("username")
+    if not isinstance(acct, str) or "@" in acct:
+        return acct
+    url = account.get("url")
+    host = urlsplit(url).hostname if isinstance(url, str) else None
+    return f"{acct}@{host}" if host else acct
+
+
 def _account(account: Mapping[str, Any]) -> dict[str, Any]:
     avatar = account.get("avatar")
     return clean(
         {
             "id": str(account["id"]) if account.get("id") is not None else None,
-            "screen_name": account.get("acct") or account.get("username"),
+            "screen_name": _handle(account),
             "name": account.get("display_name"),
             "description": strip_html(account.get("note")),
             "created_at": account.get("created_at"),
