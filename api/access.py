@@ -20,6 +20,7 @@ from api.resources import KeySource
 from model.errors import BotlensError
 
 BATCH = "v1.BatchScoreView"
+LOOKUP = "accounts.LookupView"
 V = TypeVar("V")
 
 
@@ -71,13 +72,14 @@ def _unlimited() -> bool:
 
 
 def _cost() -> int:
-    """A batch costs one unit per account, so batching does not multiply a quota."""
-    if request.endpoint != BATCH:
+    """A batch or a lookup costs one unit per account, so batching does not multiply a quota."""
+    if request.endpoint not in (BATCH, LOOKUP):
         return 1
+    from api.accounts import lookup_items
     from api.views import batch_items
 
     try:
-        return max(1, len(batch_items()))
+        return max(1, len(batch_items() if request.endpoint == BATCH else lookup_items()))
     except BotlensError:  # The view reports the body's problem; here it only costs one unit.
         return 1
 

@@ -39,6 +39,18 @@ def _json_body(schema: Any) -> dict[str, Any]:
     return load(schema, parse_json(raw_body()))
 
 
+def lookup_items() -> list[Any]:
+    """A lookup body's items, once per request (the quota's cost and the view both ask), or its error."""
+    if "lookup_items" not in g:
+        try:
+            g.lookup_items = _json_body(LOOKUP_REQUEST)["accounts"]
+        except Exception as exc:
+            g.lookup_items = exc
+    if isinstance(g.lookup_items, Exception):
+        raise g.lookup_items
+    return list(g.lookup_items)
+
+
 @blp.route("/v1/accounts/<string:platform>/<string:account>")
 class AccountView(MethodView):
     """One account's stored results."""
@@ -82,9 +94,9 @@ class LookupView(MethodView):
     @blp.doc(security=SECURITY)
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
     def post(self) -> Response:
-        """Looks up to 1,000 accounts by id or handle; each slot holds the newest result or its own problem."""
+        """Looks up to 1,000 accounts by id or handle (one quota unit each); each slot holds a result or a problem."""
         store = storage.state().store
-        items = _json_body(LOOKUP_REQUEST)["accounts"]
+        items = lookup_items()
         slots: list[Any] = [None] * len(items)
         wanted: list[tuple[int, tuple[str, str]]] = []
         for index, item in enumerate(items):

@@ -56,11 +56,14 @@ def _free_port() -> int:
 class Server:
     """A gunicorn process serving ``app`` with the project's config on a free port."""
 
-    def __init__(self, app: str, workers: int) -> None:
+    def __init__(self, app: str, workers: int, extra_env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.metrics = tempfile.mkdtemp(prefix="bench-metrics-")
         env = {
             **os.environ,
+            # The score store (on by default) writes into a folder of this run, not the user's.
+            "BOTLENS_STORE_DIR": tempfile.mkdtemp(prefix="bench-store-"),
+            **(extra_env or {}),
             "BOTLENS_BIND": f"127.0.0.1:{self.port}",
             "BOTLENS_WORKERS": str(workers),
             "BOTLENS_LOG_LEVEL": "warning",
@@ -126,6 +129,7 @@ def http_side_by_side(
     workers: int,
     floor: bool = False,
     proxy: bool = False,
+    store_off: bool = False,
 ) -> None:
     body = bodies["long"][0]
     body_path = Path(tempfile.mkstemp(suffix=".json")[1])
@@ -134,17 +138,23 @@ def http_side_by_side(
         f"HTTP: {len(body) / 1024:.0f} KB body of 200 posts, {connections} connections, {seconds}s x {runs} runs, "
         f"gunicorn {workers} workers"
     )
-    apps = [("bare", "loadtests.bare:create_app()"), ("score", "api:create_app()")]
+    apps: list[tuple[str, str, dict[str, str]]] = [
+        ("bare", "loadtests.bare:create_app()", {}),
+        ("score", "api:create_app()", {}),
+    ]
+    if store_off:
+        # The same service without the score store: what keeping every result costs.
+        apps.append(("score-nostore", "api:create_app()", {"BOTLENS_STORE_ENABLED": "false"}))
     if floor:
         # The scoring app without feature extraction (loadtests/floor.py): the ceiling of everything else.
-        apps.append(("floor", "loadtests.floor:create_app()"))
-    results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in apps}
+        apps.append(("floor", "loadtests.floor:create_app()", {}))
+    results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in apps}
     rss: dict[str, list[float]] = {}
     if proxy:
-        results.update({f"{name}+nginx": [] for name, _ in apps})
+        results.update({f"{name}+nginx": [] for name, _, _ in apps})
     for _ in range(runs):
-        for name, app in apps:
-            server = Server(app, workers)
+        for name, app, extra_env in apps:
+            server = Server(app, workers, extra_env)
             try:
                 server.wait(body)
                 results[name].append(wrk(server.url, body_path, seconds, connections))
@@ -161,7 +171,7 @@ def http_side_by_side(
         memory = ", ".join(f"{m:.0f}" for m in rss[name])
         each = ", ".join(f"{r['rps']:.0f}" for r in rows)
         print(
-            f"  {name:5s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
+            f"  {name:13s} req/s {med['rps']:8.1f}  p50 {med['p50']:6.1f} ms  p95 {med['p95']:6.1f} ms  "
             f"p99 {med['p99']:6.1f} ms  errors {med['errors']:.0f}  worker RSS {memory} MB  (runs: {each} req/s)"
         )
     for name in results:
@@ -305,13 +315,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-in-process", action="store_true")
     parser.add_argument("--floor", action="store_true", help="also serve the app without feature extraction")
     parser.add_argument("--proxy", action="store_true", help="also measure each app behind the shipped nginx")
+    parser.add_argument("--store-off", action="store_true", help="also measure the service with the store off")
     args = parser.parse_args(argv)
     bodies = sample.load()
     if not args.skip_in_process:
         in_process(bodies, args.floor)
         parallel_batch(args.workers)
     if not args.skip_http:
-        http_side_by_side(bodies, args.runs, args.seconds, args.connections, args.workers, args.floor, args.proxy)
+        http_side_by_side(
+            bodies, args.runs, args.seconds, args.connections, args.workers, args.floor, args.proxy, args.store_off
+        )
     return 0
 
 

@@ -266,3 +266,16 @@ def test_accounts_mastodon_handle_found_with_its_instance(client: Any) -> None:
     found = client.get("/v1/accounts/mastodon/@alice@mastodon.social")
     assert (found.status_code, found.get_json()["account_id"]) == (200, "109")
     assert client.get("/v1/accounts/mastodon/@alice@fosstodon.org").status_code == 404
+
+
+def test_lookup_counts_each_account_against_the_quota(keyed: tuple[Any, str, str]) -> None:
+    client, plain, _ = keyed  # quota 5 per minute
+    headers = {"X-API-Key": plain}
+    three = {"accounts": [{"platform": "twitter", "id": str(i)} for i in range(3)]}
+    first = client.post("/v1/accounts/lookup", json=three, headers=headers)
+    assert (first.status_code, first.headers["X-RateLimit-Remaining"]) == (200, "2")
+    assert client.post("/v1/accounts/lookup", json=three, headers=headers).status_code == 429
+    six = {"accounts": [{"platform": "twitter", "id": str(i)} for i in range(6)]}
+    never = client.post("/v1/accounts/lookup", json=six, headers=headers)
+    assert never.status_code == 429
+    assert "can never fit" in never.get_json()["detail"]

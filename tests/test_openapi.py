@@ -40,3 +40,11 @@ def test_openapi_documents_every_route(client: Any) -> None:
 
 def test_openapi_version_line_comes_first() -> None:
     assert (ROOT / "openapi.yaml").read_text().startswith("openapi: ")
+
+
+def test_readme_documents_every_problem_type() -> None:
+    from api.errors import STATUS_TABLE
+
+    readme = (ROOT / "README.md").read_text()
+    for status, slug, _ in STATUS_TABLE.values():
+        assert f"problem:{slug}`" in readme or f"...:{slug}`" in readme, (status, slug)
