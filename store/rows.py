@@ -42,7 +42,8 @@ def result_row(screen_name: str | None, result: Mapping[str, Any], scored_at: fl
         "screen_name": screen_name,
         "screen_name_key": screen_name.lower() if screen_name else None,
         "model_version": result["model_version"],
-        "observed_at": datetime.strptime(result["observed_at"], "%Y-%m-%dT%H:%M:%SZ"),
+        # Responses give times in one form, 2020-01-02T03:04:05Z, which fromisoformat reads fast.
+        "observed_at": datetime.fromisoformat(result["observed_at"]).replace(tzinfo=None),
         "scored_at": utc(scored_at),
         "n_posts": int(result.get("n_posts", 0)),
         "label": result["label"],

@@ -22,7 +22,7 @@ Unsaved = Callable[[str, int], None]
 
 
 class WriteBehind:
-    """Queues results off the request path; a daemon thread writes them in batches.
+    """Queues results off the request path; a daemon thread writes them in batches, at most one per ``interval``.
 
     While the database fails, the batch in hand is kept and retried, and new results are refused
     (``submit`` returns False, so the response can say so) until a retry succeeds; when more than
@@ -35,7 +35,8 @@ class WriteBehind:
         store: Store,
         *,
         max_pending: int = 50_000,
-        batch_size: int = 500,
+        batch_size: int = 1000,
+        interval: float = 0.25,
         retry_seconds: float = 5.0,
         up: bool = True,
         on_unsaved: Unsaved | None = None,
@@ -44,6 +45,7 @@ class WriteBehind:
         self.store = store
         self.max_pending = max_pending
         self.batch_size = batch_size
+        self.interval = interval
         self.retry_seconds = retry_seconds
         self.on_unsaved = on_unsaved
         self.on_written = on_written
@@ -145,3 +147,7 @@ class WriteBehind:
                 self._pending -= len(rows)
                 if not self._pending:
                     self._idle.notify_all()
+            # One transaction per interval at most: under load, a transaction (and a wake-up of this
+            # thread, which competes with the requests for the interpreter) per result cost 11% of
+            # the throughput; a result waits at most this long before lookups find it.
+            time.sleep(self.interval)

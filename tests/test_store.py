@@ -260,3 +260,15 @@ def test_writer_after_fork_starts_its_own_thread(tmp_path: Path) -> None:
     os.waitpid(child, 0)
     assert os.read(read, 1) == b"1"
     assert store.results("twitter", "child")[0].account_id == "child"
+
+
+def test_store_head_revision_is_the_newest_migration(store: Store) -> None:
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from store.database import HEAD_REVISION, MIGRATIONS
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+    assert store.revision() == HEAD_REVISION
