@@ -576,7 +576,8 @@ def _js_divergence(a: Counter, b: Counter) -> float:
     return float(min(1.0, max(0.0, (kl(p) + kl(q)) / 2)))
 
 
-def _domain(url: str) -> str:
+def link_domain(url: str) -> str:
+    """The host of a link without ``www.``; empty for platform link wrappers (t.co) that hide it."""
     match = _HOST.match(url)
     host = match.group(1).lower() if match else ""
     if host in _WRAPPER_HOSTS:
@@ -734,8 +735,8 @@ def _normalise_text(text: str) -> str:
     return " ".join(_space_out(_without_links(text.lower())).split())
 
 
-def _normalised_texts(texts: list[str]) -> list[str]:
-    """``_normalise_text`` of each text, with each step run once over all of them joined."""
+def normalised_texts(texts: list[str]) -> list[str]:
+    """Texts without links, mentions, digits, punctuation or case (``_normalise_text``), each step run once over all."""
     joined = _SEPARATOR.join(texts)
     if len(texts) < 2 or joined.count(_SEPARATOR) != len(texts) - 1:
         return [_normalise_text(x) for x in texts]
@@ -778,7 +779,7 @@ def _columns(tl: Timeline, as_of: float) -> _Columns:
     for urls in tl.urls:
         for u in urls:
             if u not in domain_table:
-                domain_table[u] = _domain(u)
+                domain_table[u] = link_domain(u)
     return _Columns(
         t=np.minimum(tl.created_at[order], as_of),
         texts=_reordered(tl.text, order, kind),
@@ -815,7 +816,7 @@ def _content(c: _Columns, out: np.ndarray) -> None:
         lengths = np.fromiter(map(len, texts), dtype=float, count=len(texts))
         out[_I["text_length_mean"]] = float(lengths.mean())
         out[_I["text_length_cv"]] = float(lengths.std() / lengths.mean()) if lengths.mean() > 0 else 0.0
-    originals = _normalised_texts([x for x, rt in zip(c.texts, c.retweet.tolist()) if x is not None and not rt])
+    originals = normalised_texts([x for x, rt in zip(c.texts, c.retweet.tolist()) if x is not None and not rt])
     originals = [x for x in originals if x]
     if len(originals) >= 2:
         text_counts = Counter(originals)

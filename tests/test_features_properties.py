@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.features import _LINKS_MENTIONS, _NON_WORD, MISSING, _normalised_texts, extract_features
+from model.features import _LINKS_MENTIONS, _NON_WORD, MISSING, extract_features, normalised_texts
 from model.records import Account, Post
 
 T_MIN, T_MAX = 1_136_073_600.0, 1_900_000_000.0
@@ -77,4 +77,4 @@ def test_extract_features_finite_and_order_independent(
 def test_normalised_texts_equal_one_regex_pass_per_text(texts: list[str]) -> None:
     # The joined, table-driven normalisation must give exactly the per-text regex definition.
     expected = [" ".join(_NON_WORD.sub(" ", _LINKS_MENTIONS.sub(" ", x.lower())).split()) for x in texts]
-    assert _normalised_texts(texts) == expected
+    assert normalised_texts(texts) == expected

@@ -1,0 +1,370 @@
+"""From shared actions to coordinated groups: co-actions within a time window, a weighted account graph
+discounted for popular actions, Leiden communities, and the evidence and reasons of each group."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from model.coordination.actions import BEHAVIOURS, ActionTable, Behaviour
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How coordination is judged; the defaults were chosen on the evaluation in docs/coordination.md.
+
+    Attributes:
+        window_seconds: Two accounts co-act when they do the same thing at most this far apart.
+        min_group_size: Smaller communities are not reported as groups.
+        min_shared: Distinct actions a pair must share within the window to be linked: one shared viral
+            post is what independent fans do.
+        min_weight: And their popularity-discounted weight (each action weighs log(1 + accounts /
+            accounts that did it)): two posts that a tenth of the batch reposted do not link a pair, two
+            that a handful did do.
+        min_density: Share of a community's member pairs that must be linked for it to be a group:
+            operations co-act member with member; organic communities (people live-tweeting the same
+            events) are chains of pairs.
+        attach: An account outside the groups joins the group it co-acted with (even once per partner)
+            through at least this many members.
+        resolution: Leiden's modularity resolution (below 1: fewer, larger communities).
+        max_lag: Per action, each event is compared with this many later events (bounds the work of a
+            burst on a very popular action; neighbours in time still link the whole burst).
+        scale: Link weight at which the score's half reaches 1 - 1/e.
+        seed: Leiden's random seed (results are reproducible).
+    """
+
+    window_seconds: float = 3600.0
+    min_group_size: int = 3
+    min_shared: int = 2
+    min_weight: float = 10.0
+    min_density: float = 0.1
+    attach: int = 2
+    resolution: float = 0.25
+    max_lag: int = 200
+    scale: float = 20.0
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CoActions:
+    """Pairs of accounts (a < b) that did the same action within the window, one row per pair of events."""
+
+    a: np.ndarray
+    b: np.ndarray
+    key: np.ndarray
+    ta: np.ndarray
+    tb: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Edges:
+    """Every co-acting pair: distinct shared actions, their popularity-discounted weight, and whether linked."""
+
+    a: np.ndarray
+    b: np.ndarray
+    shared: np.ndarray
+    weight: np.ndarray
+    strong: np.ndarray
+
+    def linked(self) -> Edges:
+        """Only the pairs strong enough to link."""
+        keep = self.strong
+        return Edges(self.a[keep], self.b[keep], self.shared[keep], self.weight[keep], self.strong[keep])
+
+
+@dataclass
+class Group:
+    """A coordinated group: member indices, score, evidence per behaviour, and reasons in words."""
+
+    members: list[int]
+    score: float
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Coordination:
+    """Per account: score in [0, 1] and group index (-1 for none); the groups, strongest first."""
+
+    scores: np.ndarray
+    group_of: np.ndarray
+    groups: list[Group]
+    edges: Edges
+
+
+def co_actions(table: ActionTable, window: float, max_lag: int) -> CoActions:
+    """Every pair of events on the same action by different accounts at most ``window`` seconds apart.
+
+    Events are sorted by action then time; comparing each with its next ``lag`` neighbours finds all
+    pairs within the window, and the loop stops at the first lag where no pair is that close.
+    """
+    order = np.lexsort((table.t, table.key))
+    key, t, account = table.key[order], table.t[order], table.account[order]
+    rows: list[tuple[np.ndarray, ...]] = []
+    for lag in range(1, max_lag + 1):
+        if lag >= key.size:
+            break
+        close = (key[lag:] == key[:-lag]) & (t[lag:] - t[:-lag] <= window)
+        if not close.any():
+            break
+        first, second = np.flatnonzero(close), np.flatnonzero(close) + lag
+        other = account[first] != account[second]
+        first, second = first[other], second[other]
+        swap = account[first] > account[second]
+        lo = np.where(swap, second, first)
+        hi = np.where(swap, first, second)
+        rows.append((account[lo], account[hi], key[first], t[lo], t[hi]))
+    if not rows:
+        empty_i, empty_f = np.empty(0, np.int32), np.empty(0, np.float64)
+        return CoActions(empty_i, empty_i, np.empty(0, np.int64), empty_f, empty_f)
+    a, b, k, ta, tb = (np.concatenate(column) for column in zip(*rows))
+    return CoActions(a, b, k, ta, tb)
+
+
+def _combined(major: np.ndarray, minor: np.ndarray, size: int) -> np.ndarray:
+    """One int64 per (major, minor) pair, minor < size: unique() on it is a plain sort, not a row sort."""
+    if major.size and int(major.max()) >= (2**62) // max(size, 1):
+        raise OverflowError("too many accounts and actions to combine into one 64-bit key")
+    return major.astype(np.int64) * size + minor.astype(np.int64)
+
+
+def distinct_rows(*columns: np.ndarray) -> int:
+    """How many distinct rows the equal-length columns hold."""
+    if columns[0].size == 0:
+        return 0
+    order = np.lexsort(columns)
+    changed = np.zeros(order.size, dtype=bool)
+    changed[0] = True
+    for column in columns:
+        ordered = column[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    return int(changed.sum())
+
+
+def key_accounts(table: ActionTable) -> np.ndarray:
+    """How many distinct accounts did each action."""
+    pairs = np.unique(table.key.astype(np.int64) * table.n_accounts + table.account)
+    return np.bincount(pairs // max(table.n_accounts, 1), minlength=len(table.labels))
+
+
+def build_edges(co: CoActions, table: ActionTable, settings: Settings) -> Edges:
+    """Every pair that co-acted, with its distinct shared actions and their weight; ``strong`` marks links.
+
+    Each shared action weighs log(1 + accounts / accounts that did it): a post a tenth of the batch
+    reposted counts for little, one that only a handful did counts for much.
+    """
+    n = max(table.n_accounts, 1)
+    idf = np.log1p(n / np.maximum(key_accounts(table), 1))
+    keys = max(len(table.labels), 1)
+    pair = _combined(co.a, co.b, n)
+    distinct = np.unique(_combined(pair, co.key, keys))
+    pairs, inverse, counts = np.unique(distinct // keys, return_inverse=True, return_counts=True)
+    weight = np.bincount(inverse, weights=idf[distinct % keys], minlength=pairs.size) if pairs.size else np.empty(0)
+    return Edges(
+        a=(pairs // n).astype(np.int32),
+        b=(pairs % n).astype(np.int32),
+        shared=counts,
+        weight=weight,
+        strong=(counts >= settings.min_shared) & (weight >= settings.min_weight),
+    )
+
+
+def communities(n_accounts: int, edges: Edges, seed: int, resolution: float = 1.0) -> np.ndarray:
+    """Leiden communities (modularity, weighted) of the linked accounts; -1 for accounts with no edge."""
+    import igraph
+
+    labels = np.full(n_accounts, -1, dtype=np.int64)
+    if edges.a.size == 0:
+        return labels
+    linked, local = np.unique(np.concatenate([edges.a, edges.b]), return_inverse=True)
+    graph = igraph.Graph(n=linked.size, edges=local.reshape(2, -1).T.tolist())
+    graph.es["weight"] = edges.weight.tolist()
+    # igraph draws from Python's random module: a seeded generator of our own makes runs repeatable.
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        partition = graph.community_leiden(
+            objective_function="modularity", weights="weight", n_iterations=-1, resolution=resolution
+        )
+    finally:
+        igraph.set_random_number_generator(random)
+    labels[linked] = np.asarray(partition.membership, dtype=np.int64)
+    return labels
+
+
+def coordinate(table: ActionTable, settings: Settings, progress: Progress | None = None) -> Coordination:
+    """Finds coordinated groups in a batch's action table.
+
+    Args:
+        table: The batch's shared actions (``ActionCollector``).
+        settings: Window, group size and thresholds.
+        progress: Told each step's name as it starts (long inputs).
+
+    Returns:
+        Scores and groups. An account's score is 0.5 + s / 2 inside a group and s / 2 outside, where
+        s = 1 - exp(-weight / scale) sums its links (pairs below the link thresholds count 0.3): above
+        0.5 means "in a coordinated group", and within each half more shared actions rank higher.
+    """
+    say = progress or (lambda _: None)
+    say("co-actions")
+    co = co_actions(table, settings.window_seconds, settings.max_lag)
+    say("graph")
+    pairs = build_edges(co, table, settings)
+    links = pairs.linked()
+    say("communities")
+    labels = communities(table.n_accounts, links, settings.seed, settings.resolution)
+    labels = _dense_enough(labels, links, settings)
+    labels = _attached(labels, pairs, settings.attach)
+    weight = np.where(pairs.strong, pairs.weight, 0.3 * pairs.weight)
+    strength = np.bincount(pairs.a, weights=weight, minlength=table.n_accounts) + np.bincount(
+        pairs.b, weights=weight, minlength=table.n_accounts
+    )
+    half = (1.0 - np.exp(-strength / settings.scale)) / 2
+    say("evidence")
+    in_group = labels >= 0
+    scores = np.where(in_group, 0.5 + half, half)
+    groups = _groups(labels, scores, co, table, settings)
+    group_of = np.full(table.n_accounts, -1, dtype=np.int64)
+    for index, group in enumerate(groups):
+        group_of[group.members] = index
+    return Coordination(scores=scores, group_of=group_of, groups=groups, edges=links)
+
+
+def _dense_enough(labels: np.ndarray, links: Edges, settings: Settings) -> np.ndarray:
+    """Communities of at least min_group_size members whose linked share of member pairs reaches min_density."""
+    out = np.full_like(labels, -1)
+    inside = (labels[links.a] >= 0) & (labels[links.a] == labels[links.b])
+    links_per = np.bincount(labels[links.a][inside], minlength=int(labels.max()) + 1 if labels.size else 0)
+    sizes = np.bincount(labels[labels >= 0], minlength=links_per.size)
+    for label in np.flatnonzero(sizes >= settings.min_group_size):
+        k = sizes[label]
+        if links_per[label] / (k * (k - 1) / 2) >= settings.min_density:
+            out[labels == label] = label
+    return out
+
+
+def _attached(labels: np.ndarray, pairs: Edges, attach: int) -> np.ndarray:
+    """Accounts outside the groups join the group with which they co-acted through >= ``attach`` members."""
+    if attach <= 0 or pairs.a.size == 0 or not (labels >= 0).any():
+        return labels
+    ga, gb = labels[pairs.a], labels[pairs.b]
+    outsider = np.concatenate([pairs.a[(ga < 0) & (gb >= 0)], pairs.b[(gb < 0) & (ga >= 0)]]).astype(np.int64)
+    group = np.concatenate([gb[(ga < 0) & (gb >= 0)], ga[(gb < 0) & (ga >= 0)]]).astype(np.int64)
+    if outsider.size == 0:
+        return labels
+    span = int(labels.max()) + 1
+    combos, counts = np.unique(outsider * span + group, return_counts=True)
+    enough = counts >= attach
+    who, where, how_many = combos[enough] // span, combos[enough] % span, counts[enough]
+    # Each outsider joins the group it reaches through the most members (ties: the lower group id).
+    order = np.lexsort((where, -how_many, who))
+    who, where = who[order], where[order]
+    first = np.unique(who, return_index=True)[1]
+    out = labels.copy()
+    out[who[first]] = where[first]
+    return out
+
+
+def _groups(
+    labels: np.ndarray, scores: np.ndarray, co: CoActions, table: ActionTable, settings: Settings
+) -> list[Group]:
+    found: list[Group] = []
+    for label in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == label)
+        found.append(Group(members=members.tolist(), score=float(np.mean(scores[members]))))
+    found.sort(key=lambda g: (-g.score, -len(g.members), g.members[0]))
+    if not found:
+        return found
+    member_group = np.full(table.n_accounts, -1, dtype=np.int64)
+    for index, group in enumerate(found):
+        member_group[group.members] = index
+    inside = (member_group[co.a] >= 0) & (member_group[co.a] == member_group[co.b])
+    row_group = np.where(inside, member_group[co.a], -1)
+    by_group = np.argsort(row_group, kind="stable")
+    bounds = np.searchsorted(row_group[by_group], np.arange(len(found) + 1))
+    of_action = member_group[table.account]
+    first = np.full(table.n_accounts, np.inf)
+    last = np.full(table.n_accounts, -np.inf)
+    np.minimum.at(first, table.account, table.t)
+    np.maximum.at(last, table.account, table.t)
+    for index, group in enumerate(found):
+        rows = by_group[bounds[index] : bounds[index + 1]]
+        mine = of_action == index
+        # Members per action (any time), and how long the members are active: the chance baseline.
+        did = np.unique(_combined(table.key[mine], table.account[mine], table.n_accounts)) // table.n_accounts
+        members_per_key = np.bincount(did, minlength=len(table.labels))
+        active = float(np.median(last[group.members] - first[group.members]))
+        group.evidence, group.reasons = _evidence(rows, co, table, members_per_key, active, settings)
+    return found
+
+
+_WORDS = {
+    Behaviour.co_retweet: ("reposted the same", "post", "posts"),
+    Behaviour.co_quote: ("quoted the same", "post", "posts"),
+    Behaviour.co_reply: ("replied to the same", "post", "posts"),
+    Behaviour.co_hashtag: ("used the same", "hashtag", "hashtags"),
+    Behaviour.co_link: ("shared the same", "link", "links"),
+    Behaviour.near_duplicate_text: ("posted the same", "text (near-duplicates)", "texts (near-duplicates)"),
+}
+
+
+def _evidence(
+    rows: np.ndarray,
+    co: CoActions,
+    table: ActionTable,
+    members_per_key: np.ndarray,
+    active: float,
+    settings: Settings,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Per behaviour: what the group shared, how many accounts and posts, when; and a sentence saying so.
+
+    "Times more often than chance" compares the member pairs that did an action within the window with
+    what the same pairs would give if each acted at a random moment of the members' active period
+    (median first-to-last span): a pair meets within w by chance with probability 2w / span.
+    """
+    from model.records import format_timestamp
+
+    window = settings.window_seconds
+    evidence: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    behaviour_of_row = table.behaviour[co.key[rows]]
+    for behaviour in Behaviour:
+        picked = rows[behaviour_of_row == behaviour]
+        if picked.size == 0:
+            continue
+        a, b, key = co.a[picked], co.b[picked], co.key[picked]
+        ta, tb = co.ta[picked], co.tb[picked]
+        accounts = np.unique(np.concatenate([a, b]))
+        events = distinct_rows(np.concatenate([a, b]), np.concatenate([key, key]), np.concatenate([ta, tb]))
+        keys, key_rows = np.unique(key, return_counts=True)
+        # The action most of the group's pairs shared is the one shown.
+        top = int(keys[np.argmax(key_rows)])
+        observed = distinct_rows(_combined(a, b, table.n_accounts), key)
+        m = members_per_key[keys].astype(float)
+        chance = float((m * (m - 1) / 2).sum()) * min(1.0, 2 * window / max(active, window))
+        lift = observed / chance if chance > 0 else math.inf
+        evidence.append(
+            {
+                "behaviour": BEHAVIOURS[behaviour],
+                "shared": table.labels[top],
+                "accounts": int(accounts.size),
+                "posts": events,
+                "window_seconds": window,
+                "first_at": format_timestamp(float(min(ta.min(), tb.min()))),
+                "last_at": format_timestamp(float(max(ta.max(), tb.max()))),
+            }
+        )
+        verb, one, many = _WORDS[behaviour]
+        times = f"{lift:.0f} times more often than chance" if lift >= 1.5 else "no more often than chance"
+        reasons.append(
+            f"{accounts.size} accounts {verb} {keys.size} {one if keys.size == 1 else many} within "
+            f"{window:g} seconds of each other, {times}"
+        )
+    order = sorted(range(len(evidence)), key=lambda i: -evidence[i]["posts"])
+    return [evidence[i] for i in order], [reasons[i] for i in order]
