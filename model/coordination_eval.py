@@ -243,9 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = [("botlens", *run_botlens(batch, settings))]
     if not args.no_toolkit:
         rows.append(("coordination-network-toolkit 1.5.2 (defaults)", *run_toolkit(batch)))
-    print(
-        "| method | accounts | ROC AUC | precision | recall | ARI (IRA categories) | groups | fans grouped | ordinary grouped | seconds |"
-    )
+    columns = ["method", "accounts", "ROC AUC", "precision", "recall", "ARI (IRA categories)", "groups"]
+    columns += ["fans grouped", "ordinary grouped", "seconds"]
+    print("| " + " | ".join(columns) + " |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, scores, groups, seconds in rows:
         m = metrics(batch, scores, groups)
