@@ -63,7 +63,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
-    from api import access, accounts, observability, page, resources, spec, storage, views
+    from api import access, accounts, coordination, observability, page, resources, spec, storage, views
 
     observability.configure_logging(str(app.config["LOG_LEVEL"]))
     # One folder for what the workers of an instance share (quota counters, last verified model and
@@ -87,6 +87,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     spec.register_fields(api)
     api.register_blueprint(views.blp)
     api.register_blueprint(accounts.blp)
+    api.register_blueprint(coordination.blp)
     page.init_app(app)
     storage.init_app(app)
     app.register_error_handler(Exception, handle_exception)

@@ -21,6 +21,7 @@ from model.errors import BotlensError
 
 BATCH = "v1.BatchScoreView"
 LOOKUP = "accounts.LookupView"
+COORDINATION = "coordination.CoordinationView"
 V = TypeVar("V")
 
 
@@ -72,13 +73,16 @@ def _unlimited() -> bool:
 
 
 def _cost() -> int:
-    """A batch or a lookup costs one unit per account, so batching does not multiply a quota."""
-    if request.endpoint not in (BATCH, LOOKUP):
+    """A batch, lookup or coordination request costs one unit per account, so batching does not multiply a quota."""
+    if request.endpoint not in (BATCH, LOOKUP, COORDINATION):
         return 1
     from api.accounts import lookup_items
+    from api.coordination import coordination_body
     from api.views import batch_items
 
     try:
+        if request.endpoint == COORDINATION:
+            return max(1, len(coordination_body()["accounts"]))
         return max(1, len(batch_items() if request.endpoint == BATCH else lookup_items()))
     except BotlensError:  # The view reports the body's problem; here it only costs one unit.
         return 1

@@ -34,6 +34,8 @@ class Config:
     MAX_TEXT_LENGTH: int = DEFAULT_LIMITS.text_length
     MAX_STRING_LENGTH: int = DEFAULT_LIMITS.string_length
     MAX_LIST_LENGTH: int = DEFAULT_LIMITS.list_length
+    # Accounts per POST /v1/coordination (also bounded by MAX_CONTENT_LENGTH).
+    MAX_COORDINATION_ACCOUNTS: int = 5000
     # Features reported per class in explanations.
     TOP_FEATURES: int = 5
     # API keys: off for local use. When on, the scoring routes need 'Authorization: Bearer <key>' or

@@ -5,9 +5,10 @@ from __future__ import annotations
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from model.contract import DEFAULT_LIMITS, PLATFORM_LENGTH, Limits
+from model.coordination import BEHAVIOURS
 from model.heads import HEADS, LABELS
 from model.platforms import FORMATS
-from model.validation import BoundedList, make_request_schemas
+from model.validation import AccountSlot, BoundedList, make_request_schemas
 
 
 class _Payload(Schema):
@@ -271,3 +272,88 @@ class DeletedSchema(Schema):
 
     results = fields.Integer(required=True)
     feedback = fields.Integer(required=True)
+
+
+# Coordination.
+MAX_WINDOW_SECONDS = 7 * 86400
+
+
+def coordination_request_schema(max_accounts: int) -> type[Schema]:
+    """The coordination body for a limit of accounts (``MAX_COORDINATION_ACCOUNTS``)."""
+
+    class CoordinationRequestSchema(_Strict):
+        """Accounts to search for coordinated groups, each validated on its own (a bad one gets its own slot)."""
+
+        accounts = BoundedList(
+            AccountSlot(),
+            required=True,
+            min_items=2,
+            max_items=max_accounts,
+            metadata={"description": f"2..{max_accounts} score requests (native or, with ?format=, payloads)."},
+        )
+        window_seconds = fields.Float(
+            load_default=None,
+            allow_none=True,
+            validate=validate.Range(0, MAX_WINDOW_SECONDS),
+            metadata={"description": "Accounts co-act when they do the same thing at most this far apart."},
+        )
+        min_group_size = fields.Integer(
+            load_default=3,
+            validate=validate.Range(2, max_accounts),
+            metadata={"description": "Smallest group reported."},
+        )
+
+    return CoordinationRequestSchema
+
+
+CoordinationRequestSchema = coordination_request_schema(5000)
+
+
+class EvidenceSchema(Schema):
+    """One behaviour a group shared."""
+
+    behaviour = fields.String(required=True, validate=validate.OneOf(BEHAVIOURS))
+    shared = fields.String(
+        required=True,
+        metadata={"description": "The action most of the group shared: a post, hashtag, link domain or text."},
+    )
+    accounts = fields.Integer(required=True)
+    posts = fields.Integer(required=True)
+    window_seconds = fields.Float(required=True)
+    first_at = fields.String(required=True)
+    last_at = fields.String(required=True)
+
+
+class GroupSchema(Schema):
+    """A coordinated group with its evidence and reasons in words."""
+
+    id = fields.String(required=True)
+    accounts = fields.List(fields.String(), required=True)
+    score = fields.Float(required=True, validate=validate.Range(0, 1))
+    evidence = fields.List(fields.Nested(EvidenceSchema), required=True)
+    reasons = fields.List(fields.String(), required=True)
+
+
+class AccountCoordinationSchema(Schema):
+    """One account's coordination score and group."""
+
+    account_id = fields.String(required=True)
+    coordination = fields.Float(
+        required=True,
+        validate=validate.Range(0, 1),
+        metadata={
+            "description": "Above 0.5: in a coordinated group; within each half, more shared actions rank higher."
+        },
+    )
+    group = fields.String(required=True, allow_none=True)
+
+
+class CoordinationSlot(fields.Field):
+    """A coordination slot: the account's score and group, or a problem object for that account."""
+
+
+class CoordinationResponseSchema(Schema):
+    """One slot per input account, and the groups, strongest first."""
+
+    accounts = fields.List(CoordinationSlot(), required=True)
+    groups = fields.List(fields.Nested(GroupSchema), required=True)

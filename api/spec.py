@@ -23,6 +23,13 @@ def register_fields(api: Api) -> None:
                     converter.resolve_nested_schema(schemas.ProblemSchema),
                 ]
             }
+        if isinstance(field, schemas.CoordinationSlot):
+            return {
+                "oneOf": [
+                    converter.resolve_nested_schema(schemas.AccountCoordinationSchema),
+                    converter.resolve_nested_schema(schemas.ProblemSchema),
+                ]
+            }
         if isinstance(field, schemas.LookupSlot):
             return {
                 "oneOf": [

@@ -1,4 +1,4 @@
-"""The ``botlens`` command: ``serve``, ``score`` (files, offline), ``keys``, ``train``, ``store`` and ``feedback``.
+"""The ``botlens`` command: ``serve``, ``score``, ``coordination``, ``keys``, ``train``, ``store``, ``feedback``.
 
 ``botlens score accounts.jsonl -o scores.jsonl`` reads one request per line (or Parquet rows with
 ``account``/``posts``/``observed_at`` columns), scores them in chunks through the same validation
@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from api.errors import problem, problem_for_exception
+from cli import coordination as coordination_cli
 from cli import keys
 from cli import store as store_cli
 from model.pipeline import score_slots
@@ -189,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     train.add_argument("args", nargs=argparse.REMAINDER)
     keys.add_parser(sub)
     store_cli.add_parsers(sub)
+    coordination_cli.add_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -207,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return keys.run(args)
     if args.command in ("store", "feedback"):
         return store_cli.run(args)
+    if args.command == "coordination":
+        source = args.input
+        return coordination_cli.run(args, _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source))
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
     started = time.time()
     scored, failed = score_file(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from model.coordination import ActionCollector, Coordination, Settings, coordinate
 from model.errors import BotlensError
 from model.records import format_timestamp
 from model.scoring import Scorer, ScoringInput
@@ -67,3 +68,64 @@ def score_slots(
         for (index, _), body in zip(valid, results):
             slots[index] = body
     return slots
+
+
+def coordination_response(
+    ids: Sequence[str], slots: list[Any], index_of: Sequence[int], found: Coordination
+) -> dict[str, Any]:
+    """The coordination response: a slot per input account (in input order) and the groups, strongest first.
+
+    Args:
+        ids: Account id of each account in the action table.
+        slots: One entry per input account; problems already in place, the rest None.
+        index_of: For each account in the action table, its position in the input.
+        found: What ``model.coordination.coordinate`` found.
+    """
+    group_ids = [f"g{number}" for number in range(1, len(found.groups) + 1)]
+    for row, position in enumerate(index_of):
+        group = int(found.group_of[row])
+        slots[position] = {
+            "account_id": ids[row],
+            "coordination": round(float(found.scores[row]), 6),
+            "group": group_ids[group] if group >= 0 else None,
+        }
+    groups = [
+        {
+            "id": group_ids[number],
+            "accounts": [ids[member] for member in group.members],
+            "score": round(group.score, 6),
+            "evidence": group.evidence,
+            "reasons": group.reasons,
+        }
+        for number, group in enumerate(found.groups)
+    ]
+    return {"accounts": slots, "groups": groups}
+
+
+def coordination_slots(
+    validator: Validator,
+    fmt: str,
+    raws: Sequence[Any],
+    now: float,
+    settings: Settings,
+    problem: Problem,
+) -> dict[str, Any]:
+    """Finds coordinated groups among request bodies; a body that fails validation gets its problem slot.
+
+    Returns:
+        ``{"accounts": [slot per body], "groups": [...]}`` as the coordination route answers.
+    """
+    collector = ActionCollector()
+    slots: list[Any] = [None] * len(raws)
+    ids: list[str] = []
+    index_of: list[int] = []
+    for index, raw in enumerate(raws):
+        try:
+            item = validator.request(fmt, raw, now)
+        except BotlensError as exc:
+            slots[index] = problem(exc, index)
+            continue
+        collector.add(item.posts)
+        ids.append(item.account.id)
+        index_of.append(index)
+    return coordination_response(ids, slots, index_of, coordinate(collector.table(), settings))

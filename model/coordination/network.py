@@ -304,6 +304,15 @@ def _groups(
     return found
 
 
+def _duration(seconds: float) -> str:
+    """60 -> "60 seconds", 3600 -> "an hour", 7200 -> "2 hours", 600 -> "10 minutes"."""
+    for size, one, many in ((86400, "a day", "days"), (3600, "an hour", "hours"), (60, "a minute", "minutes")):
+        if seconds >= size and seconds % size == 0 and not (size == 60 and seconds < 600):
+            count = int(seconds // size)
+            return one if count == 1 else f"{count} {many}"
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
+
+
 _WORDS = {
     Behaviour.co_retweet: ("reposted the same", "post", "posts"),
     Behaviour.co_quote: ("quoted the same", "post", "posts"),
@@ -364,7 +373,7 @@ def _evidence(
         times = f"{lift:.0f} times more often than chance" if lift >= 1.5 else "no more often than chance"
         reasons.append(
             f"{accounts.size} accounts {verb} {keys.size} {one if keys.size == 1 else many} within "
-            f"{window:g} seconds of each other, {times}"
+            f"{_duration(window)} of each other, {times}"
         )
     order = sorted(range(len(evidence)), key=lambda i: -evidence[i]["posts"])
     return [evidence[i] for i in order], [reasons[i] for i in order]

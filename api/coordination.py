@@ -1,0 +1,65 @@
+"""Thin view of coordinated-group search: parse, validate per account, delegate to model.coordination."""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any
+
+from flask import Response, current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import schemas
+from api.errors import item_problem
+from api.views import FORMAT_QUERY, SECURITY, json_response, problems, raw_body
+from model import pipeline
+from model.coordination import Settings
+from model.validation import load, parse_json
+
+blp = Blueprint("coordination", __name__, description="Coordinated groups")
+
+
+@functools.cache
+def _schema(max_accounts: int) -> Any:
+    return schemas.coordination_request_schema(max_accounts)()
+
+
+def coordination_body() -> dict[str, Any]:
+    """The coordination body, loaded once per request (the quota's cost and the view both ask), or its error."""
+    if "coordination_body" not in g:
+        try:
+            limit = int(current_app.config["MAX_COORDINATION_ACCOUNTS"])
+            g.coordination_body = load(_schema(limit), parse_json(raw_body()))
+        except Exception as exc:
+            g.coordination_body = exc
+    if isinstance(g.coordination_body, Exception):
+        raise g.coordination_body
+    return dict(g.coordination_body)
+
+
+@blp.route("/v1/coordination")
+class CoordinationView(MethodView):
+    """Find coordinated groups."""
+
+    @blp.arguments(FORMAT_QUERY, location="query", as_kwargs=True)
+    @blp.doc(
+        requestBody={"required": True, "content": {"application/json": {"schema": schemas.CoordinationRequestSchema}}}
+    )
+    @blp.response(200, schemas.CoordinationResponseSchema)
+    @blp.doc(security=SECURITY)
+    @problems(400, 401, 403, 413, 415, 422, 429)
+    def post(self, format: str) -> Response:
+        """Scores each account's coordination and finds groups acting together, with evidence and reasons."""
+        body = coordination_body()
+        defaults = Settings()
+        window = body.get("window_seconds")
+        settings = Settings(
+            window_seconds=defaults.window_seconds if window is None else float(window),
+            min_group_size=int(body["min_group_size"]),
+        )
+        state = current_app.extensions["botlens"]
+        result = pipeline.coordination_slots(
+            state.validator, format, body["accounts"], time.time(), settings, problem=item_problem
+        )
+        return json_response(result)

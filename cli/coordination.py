@@ -1,0 +1,83 @@
+"""``botlens coordination accounts.jsonl -o groups.json``: coordinated groups in a file, streamed.
+
+Each line is read, validated and reduced to its shared actions, then dropped: memory holds the
+action table, not the bodies. The result has the route's shape: a slot per line (a problem object,
+with its line number, for a line that fails) and the groups.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from api.errors import problem, problem_for_exception
+from model.coordination import ActionCollector, Settings, coordinate
+from model.errors import BotlensError
+from model.pipeline import coordination_response
+from model.platforms import FORMATS
+from model.validation import Validator
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Registers ``coordination`` on the ``botlens`` parser."""
+    defaults = Settings()
+    parser = sub.add_parser("coordination", help="find coordinated groups in a JSONL or Parquet file")
+    parser.add_argument("input", type=Path)
+    parser.add_argument("-o", "--output", type=Path, required=True, help="JSON: accounts and groups")
+    parser.add_argument("--format", default="native", choices=FORMATS)
+    parser.add_argument("--window", type=float, default=defaults.window_seconds, help="seconds")
+    parser.add_argument("--min-group-size", type=int, default=defaults.min_group_size)
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def run(args: argparse.Namespace, reader: Any) -> int:
+    """Streams the records, finds the groups and writes them; prints counts and time."""
+    from tqdm import tqdm
+
+    started = time.time()
+    validator = Validator.build()
+    collector = ActionCollector()
+    slots: list[Any] = []
+    ids: list[str] = []
+    index_of: list[int] = []
+    now = time.time()
+    with tqdm(unit=" accounts", disable=True if args.no_progress else None, file=sys.stderr) as bar:
+        for number, raw in reader:
+            position = len(slots)
+            slots.append(None)
+            try:
+                if hasattr(raw, "message"):  # a line that is not JSON
+                    slots[position] = {**problem(400, "malformed-json", "Malformed JSON", raw.message), "line": number}
+                    continue
+                item = validator.request(args.format, raw, now)
+            except BotlensError as exc:
+                slots[position] = {**problem_for_exception(exc), "line": number}
+                continue
+            finally:
+                bar.update(1)
+            collector.add(item.posts)
+            ids.append(item.account.id)
+            index_of.append(position)
+    table = collector.table()
+    print(f"{len(ids)} accounts, {table.t.size} shared actions; finding groups", file=sys.stderr)
+    steps = tqdm(total=4, unit=" steps", disable=True if args.no_progress else None, file=sys.stderr)
+
+    def step(name: str) -> None:
+        steps.set_description(name)
+        steps.update(1)
+
+    found = coordinate(table, Settings(window_seconds=args.window, min_group_size=args.min_group_size), step)
+    steps.close()
+    result = coordination_response(ids, slots, index_of, found)
+    args.output.write_bytes(orjson.dumps(result))
+    failed = len(slots) - len(ids)
+    print(
+        f"{len(ids)} accounts, {failed} failed, {len(found.groups)} groups, in {time.time() - started:.1f}s",
+        file=sys.stderr,
+    )
+    return 0 if ids or not failed else 1

@@ -1,0 +1,218 @@
+"""Coordinated groups on small constructed cases: the library, the route and the CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from api.auth import KeyStore, mint
+from cli import main as cli_main
+from model.coordination import ActionCollector, Settings, coordinate
+from model.coordination.network import _duration
+from model.records import format_timestamp, parse_timestamp
+from model.validation import Validator
+
+DAY = 86400
+T0 = 1_700_000_000  # 2023-11-14
+
+
+def _stamp(t: float) -> str:
+    return format_timestamp(t)
+
+
+def _own_posts(rng: random.Random, who: str, n: int = 15) -> list[dict[str, Any]]:
+    """An ordinary timeline: own texts at the account's own times."""
+    return [
+        {"created_at": _stamp(T0 + rng.uniform(0, 20 * DAY)), "text": f"{who} thinking aloud, entry {k} {rng.random()}"}
+        for k in range(n)
+    ]
+
+
+def ring_account(i: int, rng: random.Random, posts: int = 20) -> dict[str, Any]:
+    """A ring member: reposts the operator's posts within 40 seconds of the others, every few hours."""
+    reposts = [
+        {
+            "created_at": _stamp(T0 + k * 5 * 3600 + rng.uniform(0, 40)),
+            "retweet_of": {"id": f"op-{k}", "author": "operator"},
+        }
+        for k in range(posts)
+    ]
+    return {"account": {"id": f"ring-{i}", "screen_name": f"ring{i}"}, "posts": reposts + _own_posts(rng, f"ring{i}")}
+
+
+def fan_account(i: int, rng: random.Random) -> dict[str, Any]:
+    """A fan: reposts one viral post at an independent moment of its day, and posts its own things."""
+    viral = {"created_at": _stamp(T0 + rng.uniform(0, DAY)), "retweet_of": {"id": "viral", "author": "star"}}
+    return {"account": {"id": f"fan-{i}"}, "posts": [viral, *_own_posts(rng, f"fan{i}")]}
+
+
+def _batch(seed: int = 0) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [ring_account(i, rng) for i in range(6)] + [fan_account(i, rng) for i in range(60)]
+
+
+def _coordinate(bodies: list[dict[str, Any]], settings: Settings | None = None) -> Any:
+    validator = Validator.build()
+    collector = ActionCollector()
+    for body in bodies:
+        collector.add(validator.request("native", body, T0 + 30 * DAY).posts)
+    return coordinate(collector.table(), settings or Settings())
+
+
+def test_coordination_ring_found_with_its_evidence() -> None:
+    found = _coordinate(_batch())
+    assert len(found.groups) == 1
+    group = found.groups[0]
+    assert group.members == list(range(6))
+    evidence = group.evidence[0]
+    assert (evidence["behaviour"], evidence["accounts"], evidence["posts"]) == ("co_retweet", 6, 120)
+    assert evidence["shared"].startswith("post op-")
+    assert evidence["first_at"] <= evidence["last_at"]
+    assert group.reasons[0].startswith("6 accounts reposted the same 20 posts within an hour of each other")
+    assert "times more often than chance" in group.reasons[0]
+    assert (found.scores[:6] > 0.5).all()
+
+
+def test_coordination_fans_of_one_viral_post_not_grouped() -> None:
+    found = _coordinate(_batch())
+    assert (found.group_of[6:] == -1).all()
+    assert (found.scores[6:] < 0.5).all()
+
+
+def test_coordination_ring_spread_beyond_the_window_not_grouped() -> None:
+    rng = random.Random(3)
+    bodies = [ring_account(i, rng) for i in range(6)]
+    for i, body in enumerate(bodies):  # each member an hour and a half after the previous one
+        for post in body["posts"]:
+            if "retweet_of" in post:
+                post["created_at"] = _stamp(parse_timestamp(post["created_at"]) + i * 5400)
+    assert _coordinate(bodies).groups == []
+    assert len(_coordinate(bodies, Settings(window_seconds=DAY)).groups) == 1
+
+
+def test_coordination_near_duplicate_texts_hashtags_and_links() -> None:
+    rng = random.Random(5)
+    bodies = []
+    for i in range(5):
+        posts = [
+            {
+                "created_at": _stamp(T0 + k * 7200 + rng.uniform(0, 60)),
+                "text": f"Breaking: the truth about topic {'ABCDEFGHIJKL'[k]} they hide from you! #wakeup{k}",
+                "hashtags": [f"WakeUp{k}"],
+                "urls": [f"https://news.example/story-{k}?utm_source=acct{i}"],
+            }
+            for k in range(12)
+        ]
+        bodies.append({"account": {"id": f"c{i}"}, "posts": posts + _own_posts(rng, f"c{i}")})
+    bodies += [fan_account(i, rng) for i in range(20)]
+    found = _coordinate(bodies)
+    assert len(found.groups) == 1 and found.groups[0].members == list(range(5))
+    shown = {e["behaviour"]: e for e in found.groups[0].evidence}
+    assert set(shown) == {"near_duplicate_text", "co_hashtag", "co_link"}
+    assert shown["co_link"]["shared"] == "news.example"  # tracking parameters do not split one link
+    assert shown["co_hashtag"]["shared"].startswith("#wakeup")
+
+
+def test_coordination_input_order_changes_nothing() -> None:
+    bodies = _batch(1)
+    order = list(range(len(bodies)))
+    random.Random(2).shuffle(order)
+    first = _coordinate(bodies)
+    second = _coordinate([bodies[i] for i in order])
+    groups_first = {frozenset(bodies[m]["account"]["id"] for m in g.members) for g in first.groups}
+    groups_second = {frozenset(bodies[order[m]]["account"]["id"] for m in g.members) for g in second.groups}
+    assert groups_first == groups_second
+    back = np.empty(len(order), dtype=float)
+    back[order] = second.scores
+    np.testing.assert_allclose(back, first.scores)
+
+
+def test_coordination_duration_words() -> None:
+    assert [_duration(s) for s in (1, 60, 600, 3600, 7200, DAY)] == [
+        "1 second",
+        "60 seconds",
+        "10 minutes",
+        "an hour",
+        "2 hours",
+        "a day",
+    ]
+
+
+@pytest.fixture()
+def client(app_factory: Any, tmp_path: Path) -> Any:
+    return app_factory(STORE_ENABLED=False).test_client()
+
+
+def test_coordination_route_slots_groups_and_a_bad_account(client: Any) -> None:
+    bodies = _batch()
+    bodies.insert(2, {"account": {"name": "no id"}})
+    response = client.post("/v1/coordination", json={"accounts": bodies, "min_group_size": 3})
+    assert response.status_code == 200
+    body = response.get_json()
+    slots = body["accounts"]
+    assert len(slots) == len(bodies)
+    assert (slots[2]["status"], slots[2]["index"]) == (422, 2)
+    assert [s["group"] for s in slots[:2] + slots[3:7]] == ["g1"] * 6
+    assert all(s["group"] is None for s in slots[7:])
+    assert body["groups"][0]["accounts"] == [f"ring-{i}" for i in range(6)]
+    assert body["groups"][0]["evidence"][0]["window_seconds"] == 3600
+
+
+def test_coordination_route_window_and_group_size(client: Any) -> None:
+    bodies = _batch()[:6]
+    tight = client.post("/v1/coordination", json={"accounts": bodies, "window_seconds": 10}).get_json()
+    assert tight["groups"] == []
+    assert client.post("/v1/coordination", json={"accounts": bodies, "min_group_size": 7}).get_json()["groups"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"accounts": [{"account": {"id": "1"}}]},
+        {"accounts": []},
+        {"accounts": [{"account": {"id": "1"}}] * 2, "window_seconds": -1},
+        {"accounts": [{"account": {"id": "1"}}] * 2, "min_group_size": 1},
+        {"accounts": [{"account": {"id": "1"}}] * 2, "extra": True},
+        {"accounts": "nope"},
+    ],
+)
+def test_coordination_route_bad_envelope_422(client: Any, body: Any) -> None:
+    response = client.post("/v1/coordination", json=body)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+
+
+def test_coordination_route_limit_is_configurable(app_factory: Any) -> None:
+    client = app_factory(STORE_ENABLED=False, MAX_COORDINATION_ACCOUNTS=3).test_client()
+    bodies = [{"account": {"id": str(i)}} for i in range(4)]
+    response = client.post("/v1/coordination", json={"accounts": bodies})
+    assert response.status_code == 422
+    assert "accounts" in response.get_json()["errors"]
+
+
+def test_coordination_route_counts_each_account_against_the_quota(app_factory: Any) -> None:
+    key, record = mint("hunter", 10)
+    client = app_factory(STORE_ENABLED=False, AUTH_ENABLED=True, API_KEYS=KeyStore([record]).records()).test_client()
+    bodies = {"accounts": [{"account": {"id": str(i)}} for i in range(6)]}
+    first = client.post("/v1/coordination", json=bodies, headers={"X-API-Key": key})
+    assert (first.status_code, first.headers["X-RateLimit-Remaining"]) == (200, "4")
+    assert client.post("/v1/coordination", json=bodies, headers={"X-API-Key": key}).status_code == 429
+
+
+def test_cli_coordination_streams_a_file(tmp_path: Path, capsys: Any) -> None:
+    bodies = _batch()
+    source = tmp_path / "accounts.jsonl"
+    lines = [json.dumps(b) for b in bodies]
+    source.write_text("\n".join([*lines[:3], "{broken", *lines[3:]]) + "\n")
+    out = tmp_path / "groups.json"
+    assert cli_main(["coordination", str(source), "-o", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert len(result["accounts"]) == len(bodies) + 1
+    assert result["accounts"][3]["status"] == 400
+    assert result["groups"][0]["accounts"] == [f"ring-{i}" for i in range(6)]
+    assert "1 failed" in capsys.readouterr().err
