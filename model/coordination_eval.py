@@ -155,6 +155,7 @@ def run_toolkit(batch: Batch, window: int = 1, min_edge_weight: int = 2) -> tupl
     (its default window and minimum edge weight), connected components as groups, weighted degree as score."""
     import networkx as nx
     from coordination_network_toolkit import compute_networks, graph, preprocess
+    from coordination_network_toolkit.similarity import get_similarity_fn_from_min_size
 
     validator = Validator.build()
     now = time.time()
@@ -183,7 +184,14 @@ def run_toolkit(batch: Batch, window: int = 1, min_edge_weight: int = 2) -> tupl
         preprocess.preprocess_data(db, rows)
         compute_networks.compute_co_retweet_parallel(db, window, n_threads=2, min_edge_weight=min_edge_weight)
         compute_networks.compute_co_link_network(db, window, min_edge_weight=min_edge_weight)
-        compute_networks.compute_co_similar_tweet(db, window, min_edge_weight=min_edge_weight)
+        # As its command line does by default: Jaccard similarity of 0.8, documents of at least one token.
+        compute_networks.compute_co_similar_tweet(
+            db,
+            window,
+            similarity_threshold=0.8,
+            min_edge_weight=min_edge_weight,
+            similarity_function=get_similarity_fn_from_min_size(1),
+        )
         union = nx.Graph()
         union.add_nodes_from(str(i) for i in range(len(batch.requests)))
         for command in ("co_retweet", "co_link", "co_similar_tweet"):

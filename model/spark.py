@@ -139,3 +139,134 @@ def score_dataframe(
             yield pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns, dtype=object)
 
     return df.select("request").mapInPandas(score_batches, schema=OUTPUT_SCHEMA)
+
+
+# ---- coordination at cluster scale -------------------------------------------------------------------------------
+
+ACTIONS_SCHEMA = "position long, account_id string, valid boolean, behaviour int, identity string, t double"
+EDGES_SCHEMA = "a long, b long, shared long, weight double"
+
+
+def action_records(
+    positions: list[int], requests: list[str | None], fmt: str = "native", now: float | None = None
+) -> list[dict[str, Any]]:
+    """Each request's shared actions as rows (``model.coordination.actions_of``, as the single machine).
+
+    A valid account with no action still gets one row (behaviour -1) so that it is counted; a row that
+    fails validation gets one row with ``valid`` false.
+    """
+    from model.coordination.actions import actions_of
+
+    validator = _validator(DEFAULT_LIMITS)
+    now = time.time() if now is None else now
+    rows: list[dict[str, Any]] = []
+    for position, text in zip(positions, requests):
+        try:
+            item = validator.request(fmt, (text or "null").encode(), now)
+        except BotlensError:
+            rows.append({"position": position, "account_id": None, "valid": False, "behaviour": -1})
+            continue
+        base = {"position": position, "account_id": item.account.id, "valid": True}
+        found = [{**base, "behaviour": int(b), "identity": i, "t": t} for b, i, _, t in actions_of(item.posts)]
+        rows.extend(found or [{**base, "behaviour": -1}])
+    return rows
+
+
+def coordination_actions(df: Any, fmt: str = "native") -> Any:
+    """The action table of a DataFrame of requests (``request`` JSON column), with each row's input position."""
+    import pandas as pd
+
+    columns = [c.split(" ")[0] for c in ACTIONS_SCHEMA.split(", ")]
+    indexed = df.select("request").rdd.zipWithIndex().map(lambda pair: (pair[1], pair[0]["request"]))
+    indexed_df = indexed.toDF("position long, request string")
+
+    def extract(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            rows = action_records(batch["position"].tolist(), batch["request"].tolist(), fmt)
+            yield pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns, dtype=object)
+
+    return indexed_df.mapInPandas(extract, schema=ACTIONS_SCHEMA)
+
+
+def coordination_edges(actions: Any, window_seconds: float) -> tuple[Any, int]:
+    """Spark's edge list: pairs of accounts (input positions a < b) that did the same action within the window.
+
+    The self-join is on (action, time bucket of the window's width) against the same and the two
+    neighbouring buckets, so an action done millions of times over months splits into many small joins instead of
+    one skewed partition; the pairs are exact (no cap on bursts, unlike the single machine's
+    ``max_lag``). Each pair carries its distinct shared actions and their weight, log(1 + accounts /
+    accounts that did the action), as ``model.coordination.network.build_edges``.
+
+    Returns:
+        (edge DataFrame with ``EDGES_SCHEMA``, number of valid accounts).
+    """
+    from pyspark.sql import functions as F
+
+    valid = actions.where("valid")
+    n_accounts = valid.select("position").distinct().count()
+    done = valid.where("behaviour >= 0").select(
+        "position", "behaviour", "identity", "t", F.floor(F.col("t") / max(window_seconds, 1.0)).alias("bucket")
+    )
+    popularity = done.groupBy("behaviour", "identity").agg(F.countDistinct("position").alias("accounts"))
+    weights = popularity.select(
+        "behaviour", "identity", F.log1p(F.lit(float(n_accounts)) / F.col("accounts")).alias("idf")
+    )
+    left = done.alias("l")
+    right = done.select(
+        F.col("position").alias("r_position"),
+        F.col("behaviour").alias("r_behaviour"),
+        F.col("identity").alias("r_identity"),
+        F.col("t").alias("r_t"),
+        F.explode(F.array(F.col("bucket") - 1, F.col("bucket"), F.col("bucket") + 1)).alias("r_bucket"),
+    )
+    pairs = left.join(
+        right,
+        (F.col("l.behaviour") == F.col("r_behaviour"))
+        & (F.col("l.identity") == F.col("r_identity"))
+        & (F.col("l.bucket") == F.col("r_bucket"))
+        & (F.col("l.position") < F.col("r_position"))
+        & (F.abs(F.col("l.t") - F.col("r_t")) <= window_seconds),
+    ).select(
+        F.col("l.position").alias("a"),
+        F.col("r_position").alias("b"),
+        F.col("l.behaviour").alias("behaviour"),
+        F.col("l.identity").alias("identity"),
+    )
+    shared = pairs.distinct().join(weights, ["behaviour", "identity"])
+    edges = shared.groupBy("a", "b").agg(F.count("*").alias("shared"), F.sum("idf").alias("weight"))
+    return edges, n_accounts
+
+
+def coordination_groups(actions: Any, edges: Any, settings: Any) -> dict[str, Any]:
+    """The grouping step on the driver, on Spark's edge list: per valid input position, its score and group.
+
+    Returns:
+        ``{"positions": [...], "account_ids": [...], "scores": array, "labels": array}`` for the valid rows,
+        in input order (labels: -1 outside the groups).
+    """
+    import numpy as np
+
+    from model.coordination.network import Edges, group_pairs
+
+    accounts = actions.where("valid").select("position", "account_id").distinct().orderBy("position").toPandas()
+    positions = accounts["position"].to_numpy(dtype=np.int64)
+    frame = edges.toPandas()
+    a = np.searchsorted(positions, frame["a"].to_numpy(dtype=np.int64)).astype(np.int32)
+    b = np.searchsorted(positions, frame["b"].to_numpy(dtype=np.int64)).astype(np.int32)
+    order = np.lexsort((b, a))
+    shared = frame["shared"].to_numpy(dtype=np.int64)[order]
+    weight = frame["weight"].to_numpy(dtype=float)[order]
+    pairs = Edges(
+        a=a[order],
+        b=b[order],
+        shared=shared,
+        weight=weight,
+        strong=(shared >= settings.min_shared) & (weight >= settings.min_weight),
+    )
+    labels, scores = group_pairs(len(positions), pairs, settings)
+    return {
+        "positions": positions.tolist(),
+        "account_ids": accounts["account_id"].tolist(),
+        "scores": scores,
+        "labels": labels,
+    }

@@ -68,3 +68,35 @@ def test_spark_struct_columns_are_packed(spark: Any, small_model: tuple[Path, Pa
     df = spark.read.json(spark.sparkContext.parallelize([json.dumps(body)]))
     out = score_dataframe(df, artifact=small_model[0], card=small_model[1], public_key=public_key).collect()
     assert len(out) == 1 and out[0]["error"] is None and out[0]["account_id"] == "h1"
+
+
+def test_spark_coordination_equals_single_machine(spark: Any) -> None:
+    from model.coordination import ActionCollector, Settings, coordinate
+    from model.spark import coordination_actions, coordination_edges, coordination_groups
+    from model.validation import Validator
+    from tests.test_coordination import T0, _batch
+
+    bodies = _batch(4)
+    bodies.insert(5, {"account": {"name": "no id"}})  # refused: no slot in the table, as in the service
+    settings = Settings()
+    validator = Validator.build()
+    collector = ActionCollector()
+    for body in bodies:
+        try:
+            item = validator.request("native", json.dumps(body).encode(), T0 + 40 * 86400)
+        except Exception:
+            continue
+        collector.add(item.posts)
+    single = coordinate(collector.table(), settings)
+
+    df = spark.createDataFrame([(json.dumps(b),) for b in bodies], "request string")
+    actions = coordination_actions(df).cache()
+    edges, n_accounts = coordination_edges(actions, settings.window_seconds)
+    found = coordination_groups(actions, edges, settings)
+
+    assert n_accounts == collector.n_accounts == len(bodies) - 1
+    assert found["positions"] == [i for i in range(len(bodies)) if i != 5]
+    np.testing.assert_allclose(found["scores"], single.scores, rtol=1e-9)
+    assert (found["labels"] >= 0).tolist() == (single.group_of >= 0).tolist()
+    groups_spark = {frozenset(np.flatnonzero(found["labels"] == g)) for g in set(found["labels"]) - {-1}}
+    assert groups_spark == {frozenset(g.members) for g in single.groups}

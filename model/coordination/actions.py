@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -54,6 +55,46 @@ def link_key(url: str) -> str:
     return f"{host}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")
 
 
+def actions_of(timeline: Timeline) -> Iterator[tuple[Behaviour, str, str, float]]:
+    """One account's shared actions: (behaviour, identity, label shown in evidence, time).
+
+    The one definition the single-machine collector and Spark both use.
+    """
+    originals: list[tuple[float, str]] = []
+    for i in range(len(timeline.created_at)):
+        t = float(timeline.created_at[i])
+        text = timeline.text[i]
+        if timeline.is_retweet[i]:
+            # A repost's hashtags, links and text are the original's: only the repost itself is an action.
+            ref = timeline.retweet_of[i]
+            if ref is not None and ref.id:
+                yield Behaviour.co_retweet, ref.id, f"post {ref.id}", t
+            elif text:
+                yield Behaviour.co_retweet, retweet_identity(text), text[:SNIPPET_LENGTH], t
+            elif ref is not None and ref.author:
+                yield Behaviour.co_retweet, "@" + ref.author, f"posts of @{ref.author}", t
+            continue
+        quote = timeline.quote_of[i]
+        if quote is not None and quote.id:
+            yield Behaviour.co_quote, quote.id, f"post {quote.id}", t
+        reply = timeline.reply_to[i]
+        if reply is not None and reply.id:
+            yield Behaviour.co_reply, reply.id, f"post {reply.id}", t
+        for tag in sorted({h.lower().lstrip("#") for h in timeline.hashtags[i]}):
+            if tag:
+                yield Behaviour.co_hashtag, tag, "#" + tag, t
+        for url in sorted(set(timeline.urls[i])):
+            key, domain = link_key(url), link_domain(url)
+            # A link wrapper without its path (https://t.co/) names no destination.
+            if key and (domain or "/" in key):
+                yield Behaviour.co_link, key, domain or key, t
+        if text:
+            originals.append((t, text))
+    for (t, text), folded in zip(originals, normalised_texts([text for _, text in originals])):
+        if len(folded.split()) >= MIN_TEXT_WORDS:
+            yield Behaviour.near_duplicate_text, folded, text[:SNIPPET_LENGTH], t
+
+
 @dataclass(frozen=True, slots=True)
 class ActionTable:
     """Every shared action of a batch: one row per (account, action, time).
@@ -95,39 +136,8 @@ class ActionCollector:
         """Adds one account's actions; returns its index in the table."""
         account = self.n_accounts
         self.n_accounts += 1
-        originals: list[tuple[float, str, str]] = []
-        for i in range(len(timeline.created_at)):
-            t = float(timeline.created_at[i])
-            text = timeline.text[i]
-            if timeline.is_retweet[i]:
-                # A repost's hashtags, links and text are the original's: only the repost itself is an action.
-                ref = timeline.retweet_of[i]
-                if ref is not None and ref.id:
-                    self._add(account, Behaviour.co_retweet, ref.id, f"post {ref.id}", t)
-                elif text:
-                    self._add(account, Behaviour.co_retweet, retweet_identity(text), text[:SNIPPET_LENGTH], t)
-                elif ref is not None and ref.author:
-                    self._add(account, Behaviour.co_retweet, "@" + ref.author, f"posts of @{ref.author}", t)
-                continue
-            quote = timeline.quote_of[i]
-            if quote is not None and quote.id:
-                self._add(account, Behaviour.co_quote, quote.id, f"post {quote.id}", t)
-            reply = timeline.reply_to[i]
-            if reply is not None and reply.id:
-                self._add(account, Behaviour.co_reply, reply.id, f"post {reply.id}", t)
-            for tag in set(h.lower().lstrip("#") for h in timeline.hashtags[i]):
-                if tag:
-                    self._add(account, Behaviour.co_hashtag, tag, "#" + tag, t)
-            for url in set(timeline.urls[i]):
-                key, domain = link_key(url), link_domain(url)
-                # A link wrapper without its path (https://t.co/) names no destination.
-                if key and (domain or "/" in key):
-                    self._add(account, Behaviour.co_link, key, domain or key, t)
-            if text:
-                originals.append((t, text, text[:SNIPPET_LENGTH]))
-        for (t, _, snippet), folded in zip(originals, normalised_texts([text for _, text, _ in originals])):
-            if len(folded.split()) >= MIN_TEXT_WORDS:
-                self._add(account, Behaviour.near_duplicate_text, folded, snippet, t)
+        for behaviour, identity, label, t in actions_of(timeline):
+            self._add(account, behaviour, identity, label, t)
         return account
 
     def table(self) -> ActionTable:

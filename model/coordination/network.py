@@ -216,24 +216,32 @@ def coordinate(table: ActionTable, settings: Settings, progress: Progress | None
     co = co_actions(table, settings.window_seconds, settings.max_lag)
     say("graph")
     pairs = build_edges(co, table, settings)
-    links = pairs.linked()
     say("communities")
-    labels = communities(table.n_accounts, links, settings.seed, settings.resolution)
-    labels = _dense_enough(labels, links, settings)
-    labels = _attached(labels, pairs, settings.attach)
-    weight = np.where(pairs.strong, pairs.weight, 0.3 * pairs.weight)
-    strength = np.bincount(pairs.a, weights=weight, minlength=table.n_accounts) + np.bincount(
-        pairs.b, weights=weight, minlength=table.n_accounts
-    )
-    half = (1.0 - np.exp(-strength / settings.scale)) / 2
+    labels, scores = group_pairs(table.n_accounts, pairs, settings)
     say("evidence")
-    in_group = labels >= 0
-    scores = np.where(in_group, 0.5 + half, half)
     groups = _groups(labels, scores, co, table, settings)
     group_of = np.full(table.n_accounts, -1, dtype=np.int64)
     for index, group in enumerate(groups):
         group_of[group.members] = index
-    return Coordination(scores=scores, group_of=group_of, groups=groups, edges=links)
+    return Coordination(scores=scores, group_of=group_of, groups=groups, edges=pairs.linked())
+
+
+def group_pairs(n_accounts: int, pairs: Edges, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """The grouping step on an edge list (single machine or Spark's): group label per account and scores.
+
+    Returns:
+        (label per account, -1 outside the groups; score per account).
+    """
+    links = pairs.linked()
+    labels = communities(n_accounts, links, settings.seed, settings.resolution)
+    labels = _dense_enough(labels, links, settings)
+    labels = _attached(labels, pairs, settings.attach)
+    weight = np.where(pairs.strong, pairs.weight, 0.3 * pairs.weight)
+    strength = np.bincount(pairs.a, weights=weight, minlength=n_accounts) + np.bincount(
+        pairs.b, weights=weight, minlength=n_accounts
+    )
+    half = (1.0 - np.exp(-strength / settings.scale)) / 2
+    return labels, np.where(labels >= 0, 0.5 + half, half)
 
 
 def _dense_enough(labels: np.ndarray, links: Edges, settings: Settings) -> np.ndarray:
