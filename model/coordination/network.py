@@ -28,7 +28,7 @@ class Settings:
         min_weight: And their popularity-discounted weight (each action weighs log(1 + accounts /
             accounts that did it)): two posts that a tenth of the batch reposted do not link a pair, two
             that a handful did do.
-        min_density: Share of a community's member pairs that must be linked for it to be a group:
+        min_density: Share of a community's member pairs that must be linked for it to be a group (5%):
             operations co-act member with member; organic communities (people live-tweeting the same
             events) are chains of pairs.
         attach: An account outside the groups joins the group it co-acted with (even once per partner)
@@ -44,7 +44,7 @@ class Settings:
     min_group_size: int = 3
     min_shared: int = 2
     min_weight: float = 10.0
-    min_density: float = 0.1
+    min_density: float = 0.05
     attach: int = 2
     resolution: float = 0.25
     max_lag: int = 200
