@@ -99,14 +99,21 @@ class Coordination:
     edges: Edges
 
 
-def co_actions(table: ActionTable, window: float, max_lag: int) -> CoActions:
+def co_actions(table: ActionTable, window: float, max_lag: int, budget: int = 20_000) -> CoActions:
     """Every pair of events on the same action by different accounts at most ``window`` seconds apart.
 
     Events are sorted by action then time; comparing each with its next ``lag`` neighbours finds all
-    pairs within the window, and the loop stops at the first lag where no pair is that close.
+    pairs within the window, and the loop stops at the first lag where no pair is that close. An
+    action done more than ``budget`` times compares each event with proportionally fewer neighbours
+    (at least the next one): a post reposted two million times would otherwise give hundreds of
+    millions of pairs, each of which weighs almost nothing, while neighbours in time still chain its
+    burst together.
     """
     order = np.lexsort((table.t, table.key))
     key, t, account = table.key[order], table.t[order], table.account[order]
+    events = np.bincount(key, minlength=len(table.labels)) if key.size else np.zeros(0, np.int64)
+    lags = np.clip(np.floor(max_lag * np.minimum(1.0, budget / np.maximum(events, 1))), 1, max_lag).astype(np.int64)
+    lag_of = lags[key] if key.size else np.zeros(0, np.int64)
     rows: list[tuple[np.ndarray, ...]] = []
     for lag in range(1, max_lag + 1):
         if lag >= key.size:
@@ -114,7 +121,9 @@ def co_actions(table: ActionTable, window: float, max_lag: int) -> CoActions:
         close = (key[lag:] == key[:-lag]) & (t[lag:] - t[:-lag] <= window)
         if not close.any():
             break
-        first, second = np.flatnonzero(close), np.flatnonzero(close) + lag
+        close &= lag_of[:-lag] >= lag
+        first = np.flatnonzero(close)
+        second = first + lag
         other = account[first] != account[second]
         first, second = first[other], second[other]
         swap = account[first] > account[second]
