@@ -12,6 +12,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
@@ -45,7 +46,7 @@ def write(path: Path, accounts: int, posts: int, seed: int = 0) -> None:
             kinds = rng.random(posts)
             tags = np.minimum(rng.zipf(1.6, size=posts), 20000)
             popular = np.minimum(rng.zipf(1.4, size=posts), 50000)
-            rows = []
+            rows: list[dict[str, Any]] = []
             r = ring_of[index]
             for k in range(posts):
                 if r >= 0 and k < posts // 2:
@@ -59,7 +60,7 @@ def write(path: Path, accounts: int, posts: int, seed: int = 0) -> None:
                 if kinds[k] < 0.3:
                     rows.append({"created_at": _stamp(times[k]), "retweet_of": {"id": f"pop{popular[k]}"}})
                     continue
-                post = {"created_at": _stamp(times[k]), "text": " ".join(WORDS[w] for w in words[k])}
+                post: dict[str, Any] = {"created_at": _stamp(times[k]), "text": " ".join(WORDS[w] for w in words[k])}
                 if kinds[k] < 0.6:
                     post["hashtags"] = [f"tag{tags[k]}" if r < 0 else f"campaign{r}"]
                 if kinds[k] > 0.9:
