@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,8 +99,8 @@ class Coordination:
     edges: Edges
 
 
-def co_actions(table: ActionTable, window: float, max_lag: int, budget: int = 20_000) -> CoActions:
-    """Every pair of events on the same action by different accounts at most ``window`` seconds apart.
+def _lagged(table: ActionTable, window: float, max_lag: int, budget: int) -> Iterator[tuple[np.ndarray, ...]]:
+    """Per lag, the pairs of events on the same action by different accounts at most ``window`` apart.
 
     Events are sorted by action then time; comparing each with its next ``lag`` neighbours finds all
     pairs within the window, and the loop stops at the first lag where no pair is that close. An
@@ -108,19 +108,21 @@ def co_actions(table: ActionTable, window: float, max_lag: int, budget: int = 20
     (at least the next one): a post reposted two million times would otherwise give hundreds of
     millions of pairs, each of which weighs almost nothing, while neighbours in time still chain its
     burst together.
+
+    Yields:
+        (account of the lower index, account of the higher, action, their two times) per lag.
     """
     order = np.lexsort((table.t, table.key))
     key, t, account = table.key[order], table.t[order], table.account[order]
     events = np.bincount(key, minlength=len(table.labels)) if key.size else np.zeros(0, np.int64)
     lags = np.clip(np.floor(max_lag * np.minimum(1.0, budget / np.maximum(events, 1))), 1, max_lag).astype(np.int64)
     lag_of = lags[key] if key.size else np.zeros(0, np.int64)
-    rows: list[tuple[np.ndarray, ...]] = []
     for lag in range(1, max_lag + 1):
         if lag >= key.size:
-            break
+            return
         close = (key[lag:] == key[:-lag]) & (t[lag:] - t[:-lag] <= window)
         if not close.any():
-            break
+            return
         close &= lag_of[:-lag] >= lag
         first = np.flatnonzero(close)
         second = first + lag
@@ -129,12 +131,37 @@ def co_actions(table: ActionTable, window: float, max_lag: int, budget: int = 20
         swap = account[first] > account[second]
         lo = np.where(swap, second, first)
         hi = np.where(swap, first, second)
-        rows.append((account[lo], account[hi], key[first], t[lo], t[hi]))
+        yield account[lo], account[hi], key[first], t[lo], t[hi]
+
+
+def co_actions(table: ActionTable, window: float, max_lag: int, budget: int = 20_000) -> CoActions:
+    """Every pair of events on the same action by different accounts at most ``window`` seconds apart."""
+    rows = list(_lagged(table, window, max_lag, budget))
     if not rows:
         empty_i, empty_f = np.empty(0, np.int32), np.empty(0, np.float64)
         return CoActions(empty_i, empty_i, np.empty(0, np.int64), empty_f, empty_f)
     a, b, k, ta, tb = (np.concatenate(column) for column in zip(*rows))
     return CoActions(a, b, k, ta, tb)
+
+
+def shared_pairs(table: ActionTable, window: float, max_lag: int, budget: int = 20_000) -> np.ndarray:
+    """The distinct (pair of accounts, action) co-actions as one int64 each: pair * actions + action.
+
+    Kept distinct as they come (8 bytes each instead of an event pair's 32), so that large batches
+    hold the pairs, not every pair of events.
+    """
+    n, keys = max(table.n_accounts, 1), max(len(table.labels), 1)
+    found: list[np.ndarray] = []
+    held, limit = 0, 20_000_000
+    for a, b, key, _, _ in _lagged(table, window, max_lag, budget):
+        found.append(_combined(_combined(a, b, n), key, keys))
+        held += found[-1].size
+        if len(found) > 1 and held > limit:
+            found = [np.unique(np.concatenate(found))]
+            held = found[0].size
+            # Merge again only once as much again has come: merging at every lag would be quadratic.
+            limit = max(limit, 2 * held)
+    return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
 
 
 def _combined(major: np.ndarray, minor: np.ndarray, size: int) -> np.ndarray:
@@ -163,8 +190,13 @@ def key_accounts(table: ActionTable) -> np.ndarray:
     return np.bincount(pairs // max(table.n_accounts, 1), minlength=len(table.labels))
 
 
-def build_edges(co: CoActions, table: ActionTable, settings: Settings) -> Edges:
+def build_edges(distinct: np.ndarray, table: ActionTable, settings: Settings) -> Edges:
     """Every pair that co-acted, with its distinct shared actions and their weight; ``strong`` marks links.
+
+    Args:
+        distinct: ``shared_pairs``' output.
+        table: The action table it came from.
+        settings: The link thresholds.
 
     Each shared action weighs log(1 + accounts / accounts that did it): a post a tenth of the batch
     reposted counts for little, one that only a handful did counts for much.
@@ -172,8 +204,6 @@ def build_edges(co: CoActions, table: ActionTable, settings: Settings) -> Edges:
     n = max(table.n_accounts, 1)
     idf = np.log1p(n / np.maximum(key_accounts(table), 1))
     keys = max(len(table.labels), 1)
-    pair = _combined(co.a, co.b, n)
-    distinct = np.unique(_combined(pair, co.key, keys))
     pairs, inverse, counts = np.unique(distinct // keys, return_inverse=True, return_counts=True)
     weight = np.bincount(inverse, weights=idf[distinct % keys], minlength=pairs.size) if pairs.size else np.empty(0)
     return Edges(
@@ -222,17 +252,32 @@ def coordinate(table: ActionTable, settings: Settings, progress: Progress | None
     """
     say = progress or (lambda _: None)
     say("co-actions")
-    co = co_actions(table, settings.window_seconds, settings.max_lag)
+    distinct = shared_pairs(table, settings.window_seconds, settings.max_lag)
     say("graph")
-    pairs = build_edges(co, table, settings)
+    pairs = build_edges(distinct, table, settings)
+    del distinct
     say("communities")
     labels, scores = group_pairs(table.n_accounts, pairs, settings)
     say("evidence")
+    # The event pairs are needed for the groups' evidence only: found again among their members' actions.
+    members = _grouped(labels, settings.min_group_size)[table.account]
+    within = ActionTable(
+        table.account[members], table.key[members], table.t[members], table.labels, table.behaviour, table.n_accounts
+    )
+    co = co_actions(within, settings.window_seconds, settings.max_lag)
     groups = _groups(labels, scores, co, table, settings)
     group_of = np.full(table.n_accounts, -1, dtype=np.int64)
     for index, group in enumerate(groups):
         group_of[group.members] = index
     return Coordination(scores=scores, group_of=group_of, groups=groups, edges=pairs.linked())
+
+
+def _grouped(labels: np.ndarray, min_size: int) -> np.ndarray:
+    """Whether each account is in a group of at least ``min_size``."""
+    if not (labels >= 0).any():
+        return np.zeros(labels.size, dtype=bool)
+    sizes = np.bincount(labels[labels >= 0])
+    return (labels >= 0) & (sizes[np.maximum(labels, 0)] >= min_size)
 
 
 def group_pairs(n_accounts: int, pairs: Edges, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
