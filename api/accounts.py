@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from api import observability, schemas, storage
 from api.auth import ScopeRequired
 from api.errors import item_problem
-from api.views import SECURITY, json_response, problems, raw_body
+from api.views import SECURITY, json_response, once_per_request, problems, raw_body
 from model.validation import load, parse_json
 from store import NotStored
 
@@ -41,14 +41,7 @@ def _json_body(schema: Any) -> dict[str, Any]:
 
 def lookup_items() -> list[Any]:
     """A lookup body's items, once per request (the quota's cost and the view both ask), or its error."""
-    if "lookup_items" not in g:
-        try:
-            g.lookup_items = _json_body(LOOKUP_REQUEST)["accounts"]
-        except Exception as exc:
-            g.lookup_items = exc
-    if isinstance(g.lookup_items, Exception):
-        raise g.lookup_items
-    return list(g.lookup_items)
+    return list(once_per_request("lookup_items", lambda: _json_body(LOOKUP_REQUEST)["accounts"]))
 
 
 @blp.route("/v1/accounts/<string:platform>/<string:account>")

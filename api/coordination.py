@@ -6,13 +6,13 @@ import functools
 import time
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import schemas
 from api.errors import item_problem
-from api.views import FORMAT_QUERY, SECURITY, json_response, problems, raw_body
+from api.views import FORMAT_QUERY, SECURITY, json_response, once_per_request, problems, raw_body
 from model import pipeline
 from model.coordination import Settings
 from model.validation import load, parse_json
@@ -27,15 +27,8 @@ def _schema(max_accounts: int) -> Any:
 
 def coordination_body() -> dict[str, Any]:
     """The coordination body, loaded once per request (the quota's cost and the view both ask), or its error."""
-    if "coordination_body" not in g:
-        try:
-            limit = int(current_app.config["MAX_COORDINATION_ACCOUNTS"])
-            g.coordination_body = load(_schema(limit), parse_json(raw_body()))
-        except Exception as exc:
-            g.coordination_body = exc
-    if isinstance(g.coordination_body, Exception):
-        raise g.coordination_body
-    return dict(g.coordination_body)
+    limit = int(current_app.config["MAX_COORDINATION_ACCOUNTS"])
+    return dict(once_per_request("coordination_body", lambda: load(_schema(limit), parse_json(raw_body()))))
 
 
 @blp.route("/v1/coordination")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from flask import Response, current_app, g, request
@@ -18,6 +19,7 @@ from model import pipeline
 from model.errors import ModelNotLoadedError
 from model.scoring import Scorer
 
+T = TypeVar("T")
 blp = Blueprint("v1", __name__, description="Account-integrity scores")
 # One instance for every request: flask-smorest would build a schema object per request from the class.
 FORMAT_QUERY = schemas.FormatQuerySchema()
@@ -79,20 +81,26 @@ def raw_body() -> bytes:
     return g.raw_body
 
 
-def batch_items() -> list[Any]:
-    """A batch body's items, once per request: undecoded if the envelope is well formed, else schema-loaded (or 422).
+def once_per_request(name: str, load: Callable[[], T]) -> T:
+    """``load()``'s value, or the error it raised, worked out once per request and kept in ``g``.
 
-    A refused envelope is remembered too: the quota's cost and the view both ask, and validating a
+    A refused body is remembered too: the quota's cost and the view both ask, and validating a
     million-element envelope twice doubled the cost of a bad request.
     """
-    if "batch_items" not in g:
+    if name not in g:
         try:
-            g.batch_items = _state().validator.batch(raw_body())
+            setattr(g, name, load())
         except Exception as exc:
-            g.batch_items = exc
-    if isinstance(g.batch_items, Exception):
-        raise g.batch_items
-    return g.batch_items
+            setattr(g, name, exc)
+    value = g.get(name)
+    if isinstance(value, Exception):
+        raise value
+    return value
+
+
+def batch_items() -> list[Any]:
+    """A batch body's items, once per request: undecoded if the envelope is well formed, else schema-loaded (or 422)."""
+    return once_per_request("batch_items", lambda: _state().validator.batch(raw_body()))
 
 
 def json_response(body: Any, status: int = 200) -> Response:
