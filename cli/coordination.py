@@ -10,15 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from api.errors import problem, problem_for_exception
-from model.coordination import ActionCollector, Settings, coordinate
-from model.errors import BotlensError
-from model.pipeline import coordination_response
+from api.errors import problem_for_exception
+from model.coordination import Settings, coordinate
+from model.errors import MalformedInputError
+from model.pipeline import collect_actions, coordination_response
 from model.platforms import FORMATS
 from model.validation import Validator
 
@@ -40,30 +41,24 @@ def run(args: argparse.Namespace, reader: Any) -> int:
     from tqdm import tqdm
 
     started = time.time()
-    validator = Validator.build()
-    collector = ActionCollector()
-    slots: list[Any] = []
-    ids: list[str] = []
-    index_of: list[int] = []
-    now = time.time()
+    lines: list[int] = []
     with tqdm(unit=" accounts", disable=True if args.no_progress else None, file=sys.stderr) as bar:
-        for number, raw in reader:
-            position = len(slots)
-            slots.append(None)
-            try:
-                if hasattr(raw, "message"):  # a line that is not JSON
-                    slots[position] = {**problem(400, "malformed-json", "Malformed JSON", raw.message), "line": number}
-                    continue
-                item = validator.request(args.format, raw, now)
-            except BotlensError as exc:
-                slots[position] = {**problem_for_exception(exc), "line": number}
-                continue
-            finally:
+
+        def bodies() -> Iterator[Any]:
+            for number, raw in reader:
+                lines.append(number)
                 bar.update(1)
-            collector.add(item.posts)
-            ids.append(item.account.id)
-            index_of.append(position)
-    table = collector.table()
+                yield MalformedInputError(raw.message) if hasattr(raw, "message") else raw
+
+        collected = collect_actions(
+            Validator.build(),
+            args.format,
+            bodies(),
+            time.time(),
+            problem=lambda exc, index: {**problem_for_exception(exc), "line": lines[index]},
+        )
+    table = collected.actions.table()
+    ids = collected.ids
     print(f"{len(ids)} accounts, {table.t.size} shared actions; finding groups", file=sys.stderr)
     steps = tqdm(total=4, unit=" steps", disable=True if args.no_progress else None, file=sys.stderr)
 
@@ -73,9 +68,8 @@ def run(args: argparse.Namespace, reader: Any) -> int:
 
     found = coordinate(table, Settings(window_seconds=args.window, min_group_size=args.min_group_size), step)
     steps.close()
-    result = coordination_response(ids, slots, index_of, found)
-    args.output.write_bytes(orjson.dumps(result))
-    failed = len(slots) - len(ids)
+    args.output.write_bytes(orjson.dumps(coordination_response(collected, found)))
+    failed = len(collected.slots) - len(ids)
     print(
         f"{len(ids)} accounts, {failed} failed, {len(found.groups)} groups, in {time.time() - started:.1f}s",
         file=sys.stderr,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from model.coordination import ActionCollector, Coordination, Settings, coordinate
@@ -70,19 +71,48 @@ def score_slots(
     return slots
 
 
-def coordination_response(
-    ids: Sequence[str], slots: list[Any], index_of: Sequence[int], found: Coordination
-) -> dict[str, Any]:
-    """The coordination response: a slot per input account (in input order) and the groups, strongest first.
+@dataclass
+class Collected:
+    """A coordination input read: its actions, a slot per body (problems in place), and who is who.
+
+    ``ids[row]`` is the account id of the action table's row ``row``, ``index_of[row]`` its body's position.
+    """
+
+    actions: ActionCollector = field(default_factory=ActionCollector)
+    slots: list[Any] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    index_of: list[int] = field(default_factory=list)
+
+
+def collect_actions(validator: Validator, fmt: str, raws: Iterable[Any], now: float, problem: Problem) -> Collected:
+    """Validates bodies one at a time and keeps only their shared actions (so a file can stream through).
 
     Args:
-        ids: Account id of each account in the action table.
-        slots: One entry per input account; problems already in place, the rest None.
-        index_of: For each account in the action table, its position in the input.
-        found: What ``model.coordination.coordinate`` found.
+        raws: Bodies (parsed or undecoded JSON); an item that is already an error (a line that is not
+            JSON) gets its problem slot as it is.
+        problem: Builds the slot of an item that failed from its error and 0-based index.
     """
+    found = Collected()
+    for index, raw in enumerate(raws):
+        found.slots.append(None)
+        try:
+            if isinstance(raw, BotlensError):
+                raise raw
+            item = validator.request(fmt, raw, now)
+        except BotlensError as exc:
+            found.slots[index] = problem(exc, index)
+            continue
+        found.actions.add(item.posts)
+        found.ids.append(item.account.id)
+        found.index_of.append(index)
+    return found
+
+
+def coordination_response(collected: Collected, found: Coordination) -> dict[str, Any]:
+    """The coordination response: a slot per input account (in input order) and the groups, strongest first."""
+    ids, slots = collected.ids, collected.slots
     group_ids = [f"g{number}" for number in range(1, len(found.groups) + 1)]
-    for row, position in enumerate(index_of):
+    for row, position in enumerate(collected.index_of):
         group = int(found.group_of[row])
         slots[position] = {
             "account_id": ids[row],
@@ -115,17 +145,5 @@ def coordination_slots(
     Returns:
         ``{"accounts": [slot per body], "groups": [...]}`` as the coordination route answers.
     """
-    collector = ActionCollector()
-    slots: list[Any] = [None] * len(raws)
-    ids: list[str] = []
-    index_of: list[int] = []
-    for index, raw in enumerate(raws):
-        try:
-            item = validator.request(fmt, raw, now)
-        except BotlensError as exc:
-            slots[index] = problem(exc, index)
-            continue
-        collector.add(item.posts)
-        ids.append(item.account.id)
-        index_of.append(index)
-    return coordination_response(ids, slots, index_of, coordinate(collector.table(), settings))
+    collected = collect_actions(validator, fmt, raws, now, problem)
+    return coordination_response(collected, coordinate(collected.actions.table(), settings))
