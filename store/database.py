@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, Select, create_engine, delete, event, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -192,11 +192,14 @@ class Store:
         """
         with _unavailable_on_error("be read"), self.engine.connect() as connection:
             account_id = self._resolve(connection, platform, key)
-            query = select(Result).where(Result.platform == platform, Result.account_id == account_id)
             if history:
-                query = query.order_by(Result.scored_at, Result.id)
+                query = (
+                    select(Result)
+                    .where(Result.platform == platform, Result.account_id == account_id)
+                    .order_by(Result.scored_at, Result.id)
+                )
             else:
-                query = query.order_by(Result.scored_at.desc(), Result.id.desc()).limit(1)
+                query = _newest(platform, account_id, Result)
             return [_stored(row) for row in connection.execute(query).mappings()]
 
     def lookup(self, items: Iterable[tuple[str, str]]) -> list[StoredResult | None]:
@@ -213,16 +216,7 @@ class Store:
                 except NotStored:
                     found.append(None)
                     continue
-                row = (
-                    connection.execute(
-                        select(Result)
-                        .where(Result.platform == platform, Result.account_id == account_id)
-                        .order_by(Result.scored_at.desc(), Result.id.desc())
-                        .limit(1)
-                    )
-                    .mappings()
-                    .first()
-                )
+                row = connection.execute(_newest(platform, account_id, Result)).mappings().first()
                 found.append(_stored(row) if row else None)
         return found
 
@@ -238,12 +232,7 @@ class Store:
             StoreUnavailable: nothing was stored.
         """
         with _unavailable_on_error("store feedback"), self.engine.begin() as connection:
-            latest = connection.execute(
-                select(Result.label, Result.model_version)
-                .where(Result.platform == platform, Result.account_id == account_id)
-                .order_by(Result.scored_at.desc(), Result.id.desc())
-                .limit(1)
-            ).first()
+            latest = connection.execute(_newest(platform, account_id, Result.label, Result.model_version)).first()
             row = {
                 "platform": platform,
                 "account_id": account_id,
@@ -306,6 +295,16 @@ class Store:
         """
         with _unavailable_on_error("be read"), self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(Result)).scalar_one())
+
+
+def _newest(platform: str, account_id: str, *columns: Any) -> Select[Any]:
+    """The query for an account's newest stored result (the given columns)."""
+    return (
+        select(*columns)
+        .where(Result.platform == platform, Result.account_id == account_id)
+        .order_by(Result.scored_at.desc(), Result.id.desc())
+        .limit(1)
+    )
 
 
 def _stored(row: Mapping[Any, Any]) -> StoredResult:

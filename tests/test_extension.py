@@ -17,6 +17,13 @@ from tests.browser import chromium, live_server, screenshot
 
 EXTENSION = Path(__file__).resolve().parent.parent / "extension"
 README = Path(__file__).resolve().parent.parent / "README.md"
+# The unpacked extension, and x.com answered by the local profile site (its certificate self-signed).
+EXTENSION_FLAGS = (
+    f"--load-extension={EXTENSION}",
+    f"--disable-extensions-except={EXTENSION}",
+    "--host-resolver-rules=MAP x.com 127.0.0.1",
+    "--ignore-certificate-errors",
+)
 
 
 def extension_id() -> str:
@@ -133,15 +140,9 @@ def test_extension_badge_on_a_profile_page(app_factory: Any, tmp_path: Path) -> 
         STORE_DIR=str(tmp_path), AUTH_ENABLED=True, API_KEYS=KeyStore([record]).records(), CORS_ORIGINS=[origin]
     )
     scored = _score(app, key, "783214", "Jack_Test")
-    flags = [
-        f"--load-extension={EXTENSION}",
-        f"--disable-extensions-except={EXTENSION}",
-        "--host-resolver-rules=MAP x.com 127.0.0.1",
-        "--ignore-certificate-errors",
-    ]
     with live_server(app) as server, live_server(_profile_site(), ssl_context="adhoc") as site:
         port = site.rsplit(":", 1)[1]
-        with chromium(flags) as driver:
+        with chromium(EXTENSION_FLAGS) as driver:
             _configure(driver, server, key)
             driver.get(f"https://x.com:{port}/jack_test")
             text = _badge(driver, 15)
@@ -166,15 +167,9 @@ def _top(scored: dict[str, Any]) -> str:
 def test_extension_no_badge_when_the_server_does_not_admit_its_origin(app_factory: Any, tmp_path: Path) -> None:
     app = app_factory(STORE_DIR=str(tmp_path))  # no CORS_ORIGINS
     _score(app, "", "1", "someone")
-    flags = [
-        f"--load-extension={EXTENSION}",
-        f"--disable-extensions-except={EXTENSION}",
-        "--host-resolver-rules=MAP x.com 127.0.0.1",
-        "--ignore-certificate-errors",
-    ]
     with live_server(app) as server, live_server(_profile_site(), ssl_context="adhoc") as site:
         port = site.rsplit(":", 1)[1]
-        with chromium(flags) as driver:
+        with chromium(EXTENSION_FLAGS) as driver:
             _configure(driver, server, "")
             driver.get(f"https://x.com:{port}/someone")
             assert _badge(driver, 4) is None
