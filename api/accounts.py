@@ -13,8 +13,8 @@ from flask_smorest import Blueprint
 from api import observability, schemas, storage
 from api.auth import ScopeRequired
 from api.errors import item_problem
-from api.views import SECURITY, json_response, once_per_request, problems, raw_body
-from model.validation import load, parse_json
+from api.views import SECURITY, json_body, json_response, once_per_request, problems
+from model.validation import load
 from store import NotStored
 
 blp = Blueprint("accounts", __name__, description="Stored results, lookups and feedback")
@@ -35,13 +35,9 @@ def _cached(body: Any, tag: str) -> Response:
     return response
 
 
-def _json_body(schema: Any) -> dict[str, Any]:
-    return load(schema, parse_json(raw_body()))
-
-
 def lookup_items() -> list[Any]:
     """A lookup body's items, once per request (the quota's cost and the view both ask), or its error."""
-    return list(once_per_request("lookup_items", lambda: _json_body(LOOKUP_REQUEST)["accounts"]))
+    return list(once_per_request("lookup_items", lambda: json_body(LOOKUP_REQUEST)["accounts"]))
 
 
 @blp.route("/v1/accounts/<string:platform>/<string:account>")
@@ -119,7 +115,7 @@ class FeedbackView(MethodView):
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
     def post(self) -> Response:
         """Stores an analyst's label (bot, troll, hijacked, human) for an account, with the key's name."""
-        body = _json_body(FEEDBACK_REQUEST)
+        body = json_body(FEEDBACK_REQUEST)
         key = g.get("api_key")
         stored = storage.state().store.add_feedback(
             body["platform"],

@@ -12,10 +12,9 @@ from flask_smorest import Blueprint
 
 from api import schemas
 from api.errors import item_problem
-from api.views import FORMAT_QUERY, SECURITY, json_response, once_per_request, problems, raw_body
+from api.views import FORMAT_QUERY, SECURITY, json_body, json_response, once_per_request, problems
 from model import pipeline
 from model.coordination import Settings
-from model.validation import load, parse_json
 
 blp = Blueprint("coordination", __name__, description="Coordinated groups")
 
@@ -28,7 +27,7 @@ def _schema(max_accounts: int) -> Any:
 def coordination_body() -> dict[str, Any]:
     """The coordination body, loaded once per request (the quota's cost and the view both ask), or its error."""
     limit = int(current_app.config["MAX_COORDINATION_ACCOUNTS"])
-    return dict(once_per_request("coordination_body", lambda: load(_schema(limit), parse_json(raw_body()))))
+    return dict(once_per_request("coordination_body", lambda: json_body(_schema(limit))))
 
 
 @blp.route("/v1/coordination")

@@ -18,6 +18,7 @@ from api.errors import PROBLEM_MIME, UnsupportedMediaType, item_problem
 from model import pipeline
 from model.errors import ModelNotLoadedError
 from model.scoring import Scorer
+from model.validation import load, parse_json
 
 T = TypeVar("T")
 blp = Blueprint("v1", __name__, description="Account-integrity scores")
@@ -96,6 +97,11 @@ def once_per_request(name: str, load: Callable[[], T]) -> T:
     if isinstance(value, Exception):
         raise value
     return value
+
+
+def json_body(schema: Any) -> dict[str, Any]:
+    """The request body (JSON, within the limits) loaded with a schema, or the 4xx error saying why."""
+    return load(schema, parse_json(raw_body()))
 
 
 def batch_items() -> list[Any]:

@@ -246,7 +246,7 @@ def coordination_groups(actions: Any, edges: Any, settings: Any) -> dict[str, An
     """
     import numpy as np
 
-    from model.coordination.network import Edges, group_pairs
+    from model.coordination.network import Edges, group_pairs, links
 
     accounts = actions.where("valid").select("position", "account_id").distinct().orderBy("position").toPandas()
     positions = accounts["position"].to_numpy(dtype=np.int64)
@@ -261,7 +261,7 @@ def coordination_groups(actions: Any, edges: Any, settings: Any) -> dict[str, An
         b=b[order],
         shared=shared,
         weight=weight,
-        strong=(shared >= settings.min_shared) & (weight >= settings.min_weight),
+        strong=links(shared, weight, settings),
     )
     labels, scores = group_pairs(len(positions), pairs, settings)
     return {

@@ -186,8 +186,13 @@ def distinct_rows(*columns: np.ndarray) -> int:
 
 def key_accounts(table: ActionTable) -> np.ndarray:
     """How many distinct accounts did each action."""
-    pairs = np.unique(table.key.astype(np.int64) * table.n_accounts + table.account)
+    pairs = np.unique(_combined(table.key, table.account, table.n_accounts))
     return np.bincount(pairs // max(table.n_accounts, 1), minlength=len(table.labels))
+
+
+def links(shared: np.ndarray, weight: np.ndarray, settings: Settings) -> np.ndarray:
+    """Which co-acting pairs are linked: enough distinct shared actions, and enough weight."""
+    return (shared >= settings.min_shared) & (weight >= settings.min_weight)
 
 
 def build_edges(distinct: np.ndarray, table: ActionTable, settings: Settings) -> Edges:
@@ -211,7 +216,7 @@ def build_edges(distinct: np.ndarray, table: ActionTable, settings: Settings) ->
         b=(pairs % n).astype(np.int32),
         shared=counts,
         weight=weight,
-        strong=(counts >= settings.min_shared) & (weight >= settings.min_weight),
+        strong=links(counts, weight, settings),
     )
 
 
