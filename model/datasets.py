@@ -431,12 +431,57 @@ def load_client_tweets(root: Path) -> Iterator[LabelledAccount]:
                 )
 
 
+# The Bot Repository sets, each its own dataset (``bot-repository-2019/<name>.jsonl.gz``).
+BOT_REPOSITORY = (
+    "botometer-feedback-2019",
+    "cresci-rtbust-2019",
+    "cresci-stock-2018",
+    "gilani-2017",
+    "political-bots-2019",
+    "pronbots-2019",
+    "vendor-purchased-2019",
+    "verified-2019",
+)
+
+
+def load_bot_repository(root: Path, name: str) -> Iterator[LabelledAccount]:
+    """One Bot Repository set (2017-2019): full v1.1 profiles, no timelines; observed when probed.
+
+    Booleans a v1.1 user object always carries are taken as given (absent means false there).
+    """
+    import gzip
+
+    import orjson
+
+    with gzip.open(root / "bot-repository-2019" / f"{name}.jsonl.gz") as lines:
+        for line in lines:
+            row = orjson.loads(line)
+            user = {**row["user"], "id": row["user"]["id_str"]}
+            label = BOT if row["label"] == "bot" else HUMAN
+            request: dict[str, Any] = {
+                "account": _v11_profile(user, blank_is_false=True),
+                "posts": [],
+                "observed_at": _twitter_time(row["probed_at"]),
+            }
+            yield LabelledAccount(name, user["id_str"], label, label, request)
+
+
+def family(dataset: str) -> str:
+    """The collection a dataset belongs to: the Bot Repository's sets count as one in training weights."""
+    return "bot-repository-2019" if dataset in BOT_REPOSITORY else dataset
+
+
+def _bot_repository_loader(name: str) -> Callable[[Path], Iterator[LabelledAccount]]:
+    return lambda root: load_bot_repository(root, name)
+
+
 LOADERS: dict[str, Callable[[Path], Iterator[LabelledAccount]]] = {
     "cresci-2015": load_cresci2015,
     "cresci-2017": load_cresci2017,
     "kaggle-2017": load_kaggle2017,
     "ira": load_ira,
     "client-tweets": load_client_tweets,
+    **{name: _bot_repository_loader(name) for name in BOT_REPOSITORY},
 }
 
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from model import datasets, metrics, train
+from model import baseline, datasets, metrics, train
 from model.datasets import HUMAN
 from model.examples import Example, base_examples
-from model.heads import BY_NAME, HEADS, LABELS
+from model.heads import BY_NAME, HEADS, LABELS, HeadSpec
 from model.records import Timeline
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, ScoringInput, decide_label
 
@@ -59,8 +59,13 @@ def _leave_out(
     test_rows: np.ndarray,
     excluded: np.ndarray,
     card_head: dict[str, Any],
+    profiles: np.ndarray | None,
 ) -> dict[str, Any]:
-    """Retrains a head without the ``excluded`` examples and measures it on ``test_rows``."""
+    """Retrains a head without the ``excluded`` examples and measures it on ``test_rows``.
+
+    With ``profiles`` (the baseline's rows of every example), the BotometerLite-style baseline is
+    trained on the same rows and measured on the same accounts, under ``baseline``.
+    """
     keep = ~excluded[train_rows]
     fitted = train.fit_head(
         head,
@@ -80,49 +85,91 @@ def _leave_out(
     _, y = train.head_rows(head, examples)
     probs = train.head_probabilities(fitted, X[test_rows])
     full = np.array([examples[i].variant in ("full", "spliced") for i in test_rows], dtype=bool)
-    return metrics.summary(y[test_rows][full], probs[full])
+    result: dict[str, Any] = dict(metrics.summary(y[test_rows][full], probs[full]))
+    if profiles is not None:
+        forest = fit_baseline(examples, y, profiles, train_rows[keep])
+        result["baseline"] = metrics.summary(
+            y[test_rows][full], baseline.bot_probability(forest, profiles[test_rows][full])
+        )
+    return result
 
 
-def leave_one_out(examples: Sequence[Example], X: np.ndarray, card: dict[str, Any], log=print) -> list[dict[str, Any]]:
-    """Leave-one-dataset-out (and leave-one-troll-category-out) results for every head."""
-    split = np.array([e.split for e in examples])
+def fit_baseline(examples: Sequence[Example], y: np.ndarray, profiles: np.ndarray, rows: np.ndarray) -> Any:
+    """The BotometerLite-style forest on the accounts (as supplied) among ``rows``, weighted as the head is."""
+    whole = np.array([examples[int(i)].variant == "full" for i in rows], dtype=bool)
+    chosen = rows[whole]
+    weights = train.balanced_weights([examples[int(i)] for i in chosen], y[chosen])
+    return baseline.fit(profiles[chosen], y[chosen], weights, seed=train.SEED)
+
+
+def _held_out(
+    spec: HeadSpec, examples: Sequence[Example], y: np.ndarray, split: np.ndarray
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """What leave-one-out tests for a head: (name, examples left out of training, test rows)."""
+    mask, testable = spec.rows(examples), spec.testable(examples)
     dataset = np.array([e.dataset for e in examples])
+    full = np.array([e.variant == "full" for e in examples], dtype=bool)
+    held_out: list[tuple[str, np.ndarray, np.ndarray]] = []
+    for name in sorted(set(dataset[testable])):
+        in_ds = dataset == name
+        if spec.positives_pooled:
+            if y[mask & in_ds].min() == 1:
+                continue  # a source of positives only: its categories are left out below instead
+            test = np.flatnonzero(mask & (in_ds | ((y == 1) & (split == "test"))))
+        else:
+            test_mask = testable & in_ds
+            classes = set(y[test_mask].tolist())
+            if len(classes) == 1:
+                # A source of one class: against the other class's test-split accounts of the rest.
+                other = 1 - classes.pop()
+                test_mask |= testable & ~in_ds & full & (split == "test") & (y == other)
+            test = np.flatnonzero(test_mask)
+        if 0 < y[test].sum() < len(test):
+            held_out.append((f"dataset {name}", in_ds, test))
+    if spec.positives_pooled:
+        positive = y.astype(bool)
+        groups = Counter(e.group for e, p in zip(examples, positive) if p and e.variant == "full")
+        for group, count in sorted(groups.items()):
+            if count < MIN_GROUP:
+                continue
+            in_group = np.array([p and e.group == group for e, p in zip(examples, positive)])
+            test = np.flatnonzero(mask & (in_group | ((y == 0) & (split == "test"))))
+            held_out.append((f"{examples[int(np.flatnonzero(in_group)[0])].dataset} category {group}", in_group, test))
+    return held_out
+
+
+def leave_one_out(
+    examples: Sequence[Example],
+    X: np.ndarray,
+    card: dict[str, Any],
+    log: Any = print,
+    profiles: np.ndarray | None = None,
+) -> list[dict[str, Any]]:
+    """Leave-one-dataset-out (and leave-one-troll-category-out) results for every head.
+
+    Args:
+        profiles: The baseline's rows of every example: with them the bot head's rows carry the
+            BotometerLite-style baseline trained without the same dataset.
+    """
+    split = np.array([e.split for e in examples])
     rows: list[dict[str, Any]] = []
     for card_head in card["heads"]:
         head = card_head["name"]
-        mask, y = train.head_rows(head, examples)
+        spec = BY_NAME[head]
+        mask, y = spec.labels(examples)
         tr = np.flatnonzero(mask & (split == "train"))
         ca = np.flatnonzero(mask & (split == "calib"))
         ex_tr = [examples[int(i)] for i in tr]
         matched = train.training_matrix(head, ex_tr, y[tr], X[tr], np.random.default_rng(train.SEED), 2)
-        held_out: list[tuple[str, np.ndarray, np.ndarray]] = []
-        pooled = BY_NAME[head].positives_pooled
-        for name in sorted(set(dataset[mask])):
-            in_ds = dataset == name
-            if pooled and y[mask & in_ds].min() == 1:
-                continue  # a source of positives only: its categories are left out below instead
-            if pooled:
-                test = np.flatnonzero(mask & (in_ds | ((y == 1) & (split == "test"))))
-            else:
-                test = np.flatnonzero(mask & in_ds)
-            if 0 < y[test].sum() < len(test):
-                held_out.append((f"dataset {name}", in_ds, test))
-        if pooled:
-            positive = y.astype(bool)
-            groups = Counter(e.group for e, p in zip(examples, positive) if p and e.variant == "full")
-            for group, count in sorted(groups.items()):
-                if count < MIN_GROUP:
-                    continue
-                in_group = np.array([p and e.group == group for e, p in zip(examples, positive)])
-                test = np.flatnonzero(mask & (in_group | ((y == 0) & (split == "test"))))
-                held_out.append(
-                    (f"{examples[int(np.flatnonzero(in_group)[0])].dataset} category {group}", in_group, test)
-                )
-        for name, excluded, test in held_out:
-            result = _leave_out(head, examples, X, matched, tr, ca, test, excluded, card_head)
+        held_out = _held_out(spec, examples, y, split)
+        for done, (name, excluded, test) in enumerate(held_out, 1):
+            result = _leave_out(
+                head, examples, X, matched, tr, ca, test, excluded, card_head, profiles if head == "bot" else None
+            )
             rows.append({"head": head, "left_out": name, **result})
+            versus = f", baseline {result['baseline']['roc_auc']:.4f}" if "baseline" in result else ""
             log(
-                f"  LODO [{head}] without {name}: ROC AUC {result['roc_auc']:.4f} "
+                f"  LODO [{head}] {done}/{len(held_out)} without {name}: ROC AUC {result['roc_auc']:.4f}{versus} "
                 f"(n={result['n']}, positives={result['positives']})"
             )
     return rows
@@ -216,29 +263,39 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
         "",
         "## Per head and dataset (test split)",
         "",
-        "| head | dataset | n | positives | ROC AUC | PR AUC | recall @1% FPR | recall @5% FPR | ECE |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| head | dataset | n | positives | ROC AUC | PR AUC | recall @1% FPR | recall @5% FPR | ECE "
+        "| distinct scores |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for head, result in evaluation["test"].items():
         entries = [("all, as supplied", result["overall"]), ("all, profile-only", result["profile_only"])]
         entries += [(name, m) for name, m in result["per_dataset"].items()]
+        base = result.get("baseline", {})
         for name, m in entries:
+            b = base.get("overall") if name == "all, as supplied" else base.get("per_dataset", {}).get(name)
+            versus = f" (baseline {_fmt(b['roc_auc'])})" if b else ""
             lines.append(
-                f"| {head} | {name} | {m['n']} | {m['positives']} | {_fmt(m['roc_auc'])} | {_fmt(m['pr_auc'])} | "
-                f"{_fmt(m['recall_at_1pct_fpr'])} | {_fmt(m['recall_at_5pct_fpr'])} | {_fmt(m['ece'])} |"
+                f"| {head} | {name} | {m['n']} | {m['positives']} | {_fmt(m['roc_auc'])}{versus} | "
+                f"{_fmt(m['pr_auc'])} | "
+                f"{_fmt(m['recall_at_1pct_fpr'])} | {_fmt(m['recall_at_5pct_fpr'])} | {_fmt(m['ece'])} | "
+                f"{m['distinct_scores']} |"
             )
     lines += [
         "",
-        "For the troll head each dataset row compares all test trolls with that dataset's non-trolls.",
+        "For the troll head each dataset row compares all test trolls with that dataset's non-trolls; a source of",
+        "one class (porn bots, verified humans, the 2020-21 users) is compared with the other class of every source.",
+        "Baseline: the BotometerLite-style random forest on 20 profile features (`model/baseline.py`), trained on",
+        "the bot head's training accounts and tested on the same accounts.",
         "",
         "## Leave one out (retrained without it, tested on all of it)",
         "",
-        "| head | left out | n | positives | ROC AUC | PR AUC | recall @1% FPR | ECE |",
-        "|---|---|---|---|---|---|---|---|",
+        "| head | left out | n | positives | ROC AUC | baseline ROC AUC | PR AUC | recall @1% FPR | ECE |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in evaluation["leave_one_out"]:
+        b = _fmt(row["baseline"]["roc_auc"]) if "baseline" in row else ""
         lines.append(
-            f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | "
+            f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | {b} | "
             f"{_fmt(row['pr_auc'])} | {_fmt(row['recall_at_1pct_fpr'])} | {_fmt(row['ece'])} |"
         )
     labels = list(LABELS)
@@ -280,17 +337,24 @@ def evaluate(
     probs = scorer.probabilities(X)
     test: dict[str, Any] = {}
     split = np.array([e.split for e in examples])
+    profiles = baseline.profile_matrix([e.item for e in examples])
     for head in scorer.classes:
-        mask, y = train.head_rows(head, examples)
-        te = np.flatnonzero(mask & (split == "test"))
+        spec = BY_NAME[head]
+        mask, y = spec.labels(examples)
+        te = np.flatnonzero(spec.testable(examples) & (split == "test"))
         test[head] = train.split_metrics(head, probs[head][te], y[te], [examples[i] for i in te])
         log(f"[{head}] test ROC AUC {test[head]['overall']['roc_auc']:.4f}  ECE {test[head]['overall']['ece']:.4f}")
+        if head == "bot":
+            forest = fit_baseline(examples, y, profiles, np.flatnonzero(mask & (split == "train")))
+            test[head]["baseline"] = train.split_metrics(
+                head, baseline.bot_probability(forest, profiles[te]), y[te], [examples[i] for i in te]
+            )
     evaluation = {
         "test": test,
         "confusion": confusion(examples, probs, scorer.thresholds()),
         "thresholds": scorer.thresholds(),
         "reliability": reliability_plot(examples, probs, docs / "reliability.png"),
-        "leave_one_out": leave_one_out(examples, X, card, log=log),
+        "leave_one_out": leave_one_out(examples, X, card, log=log, profiles=profiles),
     }
     card["evaluation"] = evaluation
     train.write_card(card, card_path, signing_key)

@@ -89,6 +89,38 @@ FEATURES: tuple[FeatureSpec, ...] = (
         needs="account.created_at",
     ),
     FeatureSpec(
+        "followers_per_day",
+        "profile",
+        "followers gained a day",
+        "rate",
+        "followers_count / account age in days (at least 1).",
+        needs="account.created_at",
+    ),
+    FeatureSpec(
+        "friends_per_day",
+        "profile",
+        "accounts followed a day",
+        "rate",
+        "friends_count / account age in days (at least 1).",
+        needs="account.created_at",
+    ),
+    FeatureSpec(
+        "favourites_per_day",
+        "profile",
+        "likes given a day",
+        "rate",
+        "favourites_count / account age in days (at least 1).",
+        needs="account.created_at",
+    ),
+    FeatureSpec(
+        "listed_per_day",
+        "profile",
+        "lists joined a day",
+        "rate",
+        "listed_count / account age in days (at least 1).",
+        needs="account.created_at",
+    ),
+    FeatureSpec(
         "favourites_count",
         "profile",
         "likes given",
@@ -165,6 +197,22 @@ FEATURES: tuple[FeatureSpec, ...] = (
     ),
     FeatureSpec(
         "profile_url", "profile", "profile link", "flag", "1 if the profile carries a link.", needs="account.url"
+    ),
+    FeatureSpec(
+        "name_length",
+        "profile",
+        "display name length",
+        "characters",
+        "Characters in the display name.",
+        needs="account.name",
+    ),
+    FeatureSpec(
+        "name_digits",
+        "profile",
+        "digits in the display name",
+        "count",
+        "Digits in the display name.",
+        needs="account.name",
     ),
     FeatureSpec(
         "name_handle_similarity",
@@ -597,8 +645,21 @@ def _profile(account: Account, as_of: float, out: np.ndarray) -> None:
             out[_I[name]] = float(value)
     if account.followers_count is not None and account.friends_count is not None:
         out[_I["followers_friends_ratio"]] = account.followers_count / (account.friends_count + 1.0)
-    if account.statuses_count is not None and age_days is not None:
-        out[_I["statuses_per_day"]] = account.statuses_count / max(age_days, 1.0)
+    if age_days is not None:
+        # Growth over the account's life (BotometerLite's rates): comparable across snapshots of any era.
+        for count, rate in (
+            ("statuses_count", "statuses_per_day"),
+            ("followers_count", "followers_per_day"),
+            ("friends_count", "friends_per_day"),
+            ("favourites_count", "favourites_per_day"),
+            ("listed_count", "listed_per_day"),
+        ):
+            value = getattr(account, count)
+            if value is not None:
+                out[_I[rate]] = value / max(age_days, 1.0)
+    if account.name is not None:
+        out[_I["name_length"]] = float(len(account.name))
+        out[_I["name_digits"]] = float(sum(ch.isdigit() for ch in account.name))
     for name in ("default_profile", "default_profile_image", "verified"):
         value = getattr(account, name)
         if value is not None:

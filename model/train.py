@@ -70,10 +70,15 @@ def head_rows(name: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.nd
 
 
 def balanced_weights(examples: Sequence[Example], y: np.ndarray) -> np.ndarray:
-    """Equal total weight per (dataset, target) cell, so no dump dominates by its size."""
+    """Equal total weight per (collection, target), shared equally by its datasets, so no dump dominates.
+
+    A collection is a dataset, except the Bot Repository's profile-only sets, which share one
+    collection's weight (``datasets.family``): as seven collections they outweighed every timeline.
+    """
     cells = [(e.dataset, int(t)) for e, t in zip(examples, y)]
     counts = Counter(cells)
-    w = np.array([1.0 / counts[c] for c in cells])
+    siblings = Counter((datasets.family(d), t) for d, t in counts)
+    w = np.array([1.0 / counts[c] / siblings[(datasets.family(c[0]), c[1])] for c in cells])
     return w * (len(w) / w.sum())
 
 
@@ -97,18 +102,25 @@ def fit_calibration(raw: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 
 def calibrate_and_threshold(
-    head: str, raw: np.ndarray, y: np.ndarray, variants: Sequence[str]
+    head: str, raw: np.ndarray, y: np.ndarray, examples: Sequence[Example]
 ) -> tuple[dict[str, Any], float]:
     """A head's calibration fitted on calibration-split raw scores, and its threshold.
 
     The threshold is the calibrated score above which ``TARGET_FPR`` of the negatives as supplied
-    (whole timelines and splices) fall.
+    (whole timelines and splices) fall, each collection's negatives weighing the same
+    (:func:`balanced_weights`), so the largest sample does not set every account's threshold.
     """
     calibration = fit_calibration(raw, y)
     p = Scorer.calibrate({"calibration": calibration}, raw)
-    full = np.array([v in ("full", "spliced") for v in variants], dtype=bool)
-    negatives = p[(y == 0) & full]
-    threshold = float(np.quantile(negatives, 1 - TARGET_FPR)) if negatives.size else 0.5
+    full = np.array([e.variant in ("full", "spliced") for e in examples], dtype=bool)
+    chosen = (y == 0) & full
+    if not chosen.any():
+        return calibration, 0.5
+    negatives = p[chosen]
+    weights = balanced_weights([e for e, c in zip(examples, chosen) if c], np.zeros(int(chosen.sum()), dtype=int))
+    order = np.argsort(negatives)
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    threshold = float(negatives[order][min(int(np.searchsorted(cumulative, 1 - TARGET_FPR)), len(order) - 1)])
     return calibration, min(max(threshold, 0.05), 0.95)
 
 
@@ -221,7 +233,7 @@ def fit_head(
     )
     raw_ca = np.asarray(booster.predict(X[calib_rows][:, cols], raw_score=True))
     calibration, threshold = calibrate_and_threshold(
-        head, raw_ca, y[calib_rows], [examples[int(i)].variant for i in calib_rows]
+        head, raw_ca, y[calib_rows], [examples[int(i)] for i in calib_rows]
     )
     return {
         "name": head,
@@ -255,6 +267,9 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
         in_ds = np.array([e.dataset == name for e in examples]) & full
         # A head whose positives come from one source: compare all test positives with this dataset's negatives.
         sel = in_ds | (full & (y == 1)) if BY_NAME[head].positives_pooled else in_ds
+        if not BY_NAME[head].positives_pooled and sel.any() and y[sel].min() == y[sel].max():
+            # A source of one class (porn bots, verified humans): against the other class of every source.
+            sel = sel | (full & (y != y[sel][0]))
         if 0 < y[sel].sum() < sel.sum():
             out["per_dataset"][name] = metrics.summary(y[sel], probs[sel])
     return out
@@ -310,7 +325,9 @@ def fit_heads(
                 "features": fitted["features"],
                 "excluded_features": excluded_features(head),
                 "threshold": fitted["threshold"],
-                "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of calibration-split negatives fall",
+                "calibration": fitted["calibration"]["method"],
+                "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of calibration-split negatives "
+                "fall, each collection weighing the same; the label needs a score strictly above it",
                 "params": params,
                 "num_boost_round": n_rounds,
                 "cv": cv,
@@ -489,7 +506,7 @@ def recalibrate(
         ca, te = np.flatnonzero(mask & (split == "calib")), np.flatnonzero(mask & (split == "test"))
         raw = np.asarray(head["booster"].predict(X[ca][:, head["columns"]], raw_score=True))
         kept["calibration"], kept["threshold"] = calibrate_and_threshold(
-            name, raw, y[ca], [examples[int(i)].variant for i in ca]
+            name, raw, y[ca], [examples[int(i)] for i in ca]
         )
         heads.append(kept)
         result = split_metrics(name, head_probabilities(kept, X[te]), y[te], [examples[int(i)] for i in te])

@@ -107,7 +107,7 @@ def fresh_default_bot(seed: int = 2) -> dict[str, Any]:
     return _body(account, posts)
 
 
-def office_hours_troll(utc_offset: int, seed: int = 3) -> dict[str, Any]:
+def office_hours_troll(utc_offset: float, seed: int = 3) -> dict[str, Any]:
     """A persona claiming Texas, posting weekdays 09:00-18:00 in the operator's time zone from the web client.
 
     Mostly retweets and campaign hashtags, no followers: the shape of a troll-factory shift.
@@ -219,4 +219,63 @@ def office_worker(seed: int = 7) -> dict[str, Any]:
     for post in body["posts"]:
         post.update(source="Twitter for iPhone", is_retweet=False, hashtags=[], text="lunch break thoughts on work")
     body["account"].update(followers_count=230, description="Accountant in Austin")
+    return body
+
+
+def volume_bot(seed: int = 8) -> dict[str, Any]:
+    """Sixty link posts a day round the clock for ten days, near-regular, from an ordinary web client.
+
+    State bot networks averaged more than 50 posts a day: volume and regularity alone, no automation client.
+    """
+    rng = np.random.default_rng(seed)
+    start = END.timestamp() - 10 * DAY
+    posts = [
+        {
+            "_t": start + i * 1440 + float(rng.integers(-60, 60)),
+            "source": "Twitter Web App",
+            "text": f"Breaking: story {i} https://news-wire.example/{i}",
+            "urls": [f"https://news-wire.example/{i}"],
+            "lang": "en",
+        }
+        for i in range(600)
+    ]
+    account = _profile("newswire_247", 300, followers_count=45, friends_count=900, statuses_count=18000)
+    return _body(account, posts)
+
+
+def declared_bot(seed: int = 9) -> dict[str, Any]:
+    """An ordinary-looking timeline whose account declares itself automated (Mastodon's bot flag)."""
+    body = modern_user(seed, n_posts=40)
+    body["account"]["declared_bot"] = True
+    return body
+
+
+def language_switch_hijack(seed: int = 10) -> dict[str, Any]:
+    """A Spanish Android user for a year, three months of silence, then English crypto links from the web."""
+    rng = np.random.default_rng(seed)
+    posts = []
+    for i in range(120):
+        t = END.timestamp() - 500 * DAY + i * 3 * DAY + float(rng.uniform(12, 16)) * 3600
+        posts.append({"_t": t, "source": "Twitter for Android", "lang": "es", "text": f"qué partido hoy {i}"})
+    restart = posts[-1]["_t"] + 90 * DAY
+    for i in range(80):
+        posts.append(
+            {
+                "_t": restart + i * 0.25 * DAY + float(rng.uniform(0, 2)) * 3600,
+                "source": "Twitter Web App",
+                "lang": "en",
+                "text": f"Free airdrop {i} https://claim-token.example/{i}",
+                "urls": [f"https://claim-token.example/{i}"],
+                "hashtags": ["crypto", "airdrop"],
+            }
+        )
+    account = _profile("lucia_m", 1800, followers_count=260, friends_count=300, statuses_count=900)
+    return _body(account, posts)
+
+
+def quoting_user(seed: int = 11) -> dict[str, Any]:
+    """A 2023 user who mostly quotes and writes near the 280-character limit, from her phone."""
+    body = modern_user(seed, n_posts=150)
+    for i, post in enumerate(body["posts"]):
+        post.update(is_quote=i % 2 == 0, is_reply=False, text=("A long considered take on policy. " * 8)[:275])
     return body
