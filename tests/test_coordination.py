@@ -64,6 +64,29 @@ def _coordinate(bodies: list[dict[str, Any]], settings: Settings | None = None) 
     return coordinate(collector.table(), settings or Settings())
 
 
+def test_action_collector_keeps_actions_two_accounts_did_with_their_labels() -> None:
+    validator = Validator.build()
+    collector = ActionCollector()
+    posts = [
+        [("Shared", T0 + 10), ("onlymine_café", T0 + 5)],
+        [("shared", T0 + 20), ("other", T0 + 900)],
+        [(None, T0 + 50)],
+    ]
+    for i, own in enumerate(posts):
+        body = {
+            "account": {"id": f"a{i}"},
+            "posts": [{"created_at": _stamp(t), "hashtags": [tag] if tag else []} for tag, t in own],
+        }
+        collector.add(validator.request("native", body, T0 + DAY).posts)
+    table = collector.table()
+    assert table.labels == ["#shared"] and table.n_accounts == 3
+    assert table.account.tolist() == [0, 1] and table.key.tolist() == [0, 0]
+    assert table.t.tolist() == [T0 + 10, T0 + 20]
+    # The active span counts every action, the ones no other account did included.
+    assert table.first_at.tolist() == [T0 + 5, T0 + 20, np.inf]
+    assert table.last_at.tolist() == [T0 + 10, T0 + 900, -np.inf]
+
+
 def test_coordination_ring_found_with_its_evidence() -> None:
     found = _coordinate(_batch())
     assert len(found.groups) == 1

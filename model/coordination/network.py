@@ -267,7 +267,14 @@ def coordinate(table: ActionTable, settings: Settings, progress: Progress | None
     # The event pairs are needed for the groups' evidence only: found again among their members' actions.
     members = _grouped(labels, settings.min_group_size)[table.account]
     within = ActionTable(
-        table.account[members], table.key[members], table.t[members], table.labels, table.behaviour, table.n_accounts
+        table.account[members],
+        table.key[members],
+        table.t[members],
+        table.labels,
+        table.behaviour,
+        table.n_accounts,
+        table.first_at,
+        table.last_at,
     )
     co = co_actions(within, settings.window_seconds, settings.max_lag)
     groups = _groups(labels, scores, co, table, settings)
@@ -356,10 +363,7 @@ def _groups(
     by_group = np.argsort(row_group, kind="stable")
     bounds = np.searchsorted(row_group[by_group], np.arange(len(found) + 1))
     of_action = member_group[table.account]
-    first = np.full(table.n_accounts, np.inf)
-    last = np.full(table.n_accounts, -np.inf)
-    np.minimum.at(first, table.account, table.t)
-    np.maximum.at(last, table.account, table.t)
+    first, last = table.first_at, table.last_at
     for index, group in enumerate(found):
         rows = by_group[bounds[index] : bounds[index + 1]]
         mine = of_action == index
