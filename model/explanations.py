@@ -103,3 +103,23 @@ def declared_reason(head: str, field: str, lifted: bool) -> str:
     if lifted:
         return f"Declares itself automated (account.{field}). Raises the {head} score to just above its threshold."
     return f"Declares itself automated (account.{field}); the {head} score was above its threshold already."
+
+
+def evidence_reason(head: str, share: float, n: int, says: str, lifted: bool) -> str:
+    """The reason given when an account's posts show it of a head's class (``HeadSpec.lifted_by``)."""
+    shown = f"{share:.0%} of {n} posts {says}"
+    if lifted:
+        return f"{shown}. Raises the {head} score to just above its threshold."
+    return f"{shown}; the {head} score was above its threshold already."
+
+
+def ruled_out_reason(head: str, share: float, n: int, says: str) -> str:
+    """The reason given when an account's posts rule a head's class out (``HeadSpec.held_by``)."""
+    return (
+        f"{share:.0%} of {n} posts {says}: machine-published. The {head} score is kept at or below its neutral value."
+    )
+
+
+def ruled_out_warning(head: str, says: str) -> str:
+    """The response warning when a head's score is held neutral because the posts rule its class out."""
+    return f"most posts {says}: the {head} score is kept at or below its neutral value and the label is never {head}"

@@ -29,6 +29,7 @@ from model.records import (
 from model.signing import DEFAULT_PUBLIC_KEY, signature_path, verify
 from model.treeshap import TreeExplainer, UnsupportedTree
 
+_FEATURE_INDEX = {name: j for j, name in enumerate(FEATURE_NAMES)}
 log = logging.getLogger(__name__)
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -312,7 +313,7 @@ class Scorer:
             return []
         X = self.matrix(items)
         contribs = self.raw_and_contributions(X)
-        rules = {head["name"]: self._rules(head, items, contribs[head["name"]]) for head in self.heads}
+        rules = {head["name"]: self._rules(head, items, contribs[head["name"]], X) for head in self.heads}
         probs = {}
         for head in self.heads:
             shift = np.array([e["contribution"] if e else 0.0 for e in rules[head["name"]]], dtype=np.float64)
@@ -327,34 +328,33 @@ class Scorer:
                 name = head["name"]
                 contrib = contribs[name][row]
                 expl[name] = self._explain(head, X[row], contrib, top_k, rules[name][row])
-            # Heads whose score a rule held neutral for lack of posts say so (the rule's entry is the record).
-            held = [
-                explanations.held_warning(name, BY_NAME[name].min_posts)
-                for name in self.classes
-                if rules[name][row] is not None and rules[name][row]["feature"] == "posts"
-            ]
+            # Heads whose score a rule held neutral say so (the rule's entry is the record).
+            held = [_held_warning(name, rules[name][row]) for name in self.classes if rules[name][row] is not None]
             results.append(
                 {
                     "n_posts": len(item.posts),
                     "scores": scores,
                     "label": label,
                     "explanations": expl,
-                    "warnings": warnings_for(item) + held,
+                    "warnings": warnings_for(item) + [w for w in held if w],
                 }
             )
         return results
 
-    def _rules(self, head: Mapping[str, Any], items: Sequence[ScoringInput], contrib: np.ndarray) -> list[Any]:
+    def _rules(
+        self, head: Mapping[str, Any], items: Sequence[ScoringInput], contrib: np.ndarray, X: np.ndarray
+    ) -> list[Any]:
         """Per row, the explanation entry a declared rule of the head adds (``model.heads``), or None.
 
         Each entry's contribution moves the raw score: to the neutral value when there are fewer posts
-        than the head needs to make a claim (``min_posts``), or just above the threshold when the
-        account declares itself of the head's class (``declared_by``). The entry is part of the
-        explanation, so base value plus contributions still equal the raw score.
+        than the head needs to make a claim (``min_posts``) or the posts rule the class out
+        (``held_by``), or just above the threshold when the account declares itself of the head's class
+        (``declared_by``) or its posts show it (``lifted_by``). The entry is part of the explanation, so
+        base value plus contributions still equal the raw score.
         """
         entries: list[Any] = [None] * len(items)
         spec = BY_NAME.get(head["name"])
-        if spec is None or not (spec.min_posts or spec.declared_by):
+        if spec is None or not (spec.min_posts or spec.declared_by or spec.lifted_by or spec.held_by):
             return entries
         if not len(items):
             return entries
@@ -363,12 +363,20 @@ class Scorer:
         name = head["name"]
         for row, item in enumerate(items):
             n = len(item.posts)
+            held, lifts = spec.held_by, spec.lifted_by
             if n < spec.min_posts:
                 entries[row] = {
                     "feature": "posts",
                     "value": float(n),
                     "contribution": round(float(neutral - raw[row]), 6),
                     "reason": explanations.too_few_posts_reason(name, n, spec.min_posts),
+                }
+            elif held and held.holds(share := float(X[row, _FEATURE_INDEX[held.feature]]), n):
+                entries[row] = {
+                    "feature": held.name,
+                    "value": round(share, 4),
+                    "contribution": round(float(min(neutral - raw[row], 0.0)), 6),
+                    "reason": explanations.ruled_out_reason(name, share, n, held.says),
                 }
             elif spec.declared_by and getattr(item.account, spec.declared_by, None) is True:
                 lift = max(float(lifted - raw[row]), 0.0)
@@ -377,6 +385,14 @@ class Scorer:
                     "value": 1.0,
                     "contribution": round(lift, 6),
                     "reason": explanations.declared_reason(name, spec.declared_by, lifted=lift > 0),
+                }
+            elif lifts and lifts.holds(share := float(X[row, _FEATURE_INDEX[lifts.feature]]), n):
+                lift = max(float(lifted - raw[row]), 0.0)
+                entries[row] = {
+                    "feature": lifts.name,
+                    "value": round(share, 4),
+                    "contribution": round(lift, 6),
+                    "reason": explanations.evidence_reason(name, share, n, lifts.says, lifted=lift > 0),
                 }
         return entries
 
@@ -424,6 +440,16 @@ class Scorer:
             "raw_score": round(float(contrib.sum()) + (rule["contribution"] if rule else 0.0), 6),
             "top_features": top,
         }
+
+
+def _held_warning(head: str, rule: Mapping[str, Any]) -> str | None:
+    """The warning for a rule that held a head's score neutral, or None for a rule that did not."""
+    spec = BY_NAME[head]
+    if rule["feature"] == "posts":
+        return explanations.held_warning(head, spec.min_posts)
+    if spec.held_by is not None and rule["feature"] == spec.held_by.name:
+        return explanations.ruled_out_warning(head, spec.held_by.says)
+    return None
 
 
 def _explainer(head: Mapping[str, Any]) -> TreeExplainer | None:

@@ -15,7 +15,8 @@ def top_bot_features_moved(scorer: Scorer, items: Sequence[ScoringInput]) -> int
     head = next(h for h in scorer.heads if h["name"] == "bot")
     moved = 0
     for row, result in enumerate(scorer.score(items)):
-        top = result["explanations"]["bot"]["top_features"][0]
+        # The first model feature: a rule's entry (automated posting, a declaration) is no feature to move.
+        top = next(f for f in result["explanations"]["bot"]["top_features"] if f["feature"] in head["features"])
         if (
             top["contribution"] <= 0
             or top["value"] is None

@@ -40,17 +40,17 @@ def _known(reason: str) -> Any:
 @pytest.mark.parametrize(
     "case, expected",
     [
-        pytest.param(
-            behaviour.scheduler_bot, "bot", marks=_known("bot 0.42 under its 0.949 threshold, troll 0.76: label troll")
-        ),
+        (behaviour.scheduler_bot, "bot"),
         (behaviour.amplifier_bot, "bot"),
         (behaviour.fresh_default_bot, "bot"),
         (lambda: behaviour.office_hours_troll(8), "troll"),  # Beijing office hours, persona in Texas
         (lambda: behaviour.office_hours_troll(3), "troll"),  # Moscow office hours
         (behaviour.hijacked_account, "hijacked"),
         (behaviour.modern_user, "human"),
-        pytest.param(behaviour.newcomer, "human", marks=_known("a 3-post newcomer scores bot 0.997")),
-        pytest.param(behaviour.office_worker, "human", marks=_known("troll 0.486 over its 0.319 threshold")),
+        pytest.param(
+            behaviour.newcomer, "human", marks=_known("a 3-post newcomer (2 followers, 610 followed) scores bot 0.999")
+        ),
+        (behaviour.office_worker, "human"),
         (behaviour.volume_bot, "bot"),
         (behaviour.declared_bot, "bot"),
         (lambda: behaviour.office_hours_troll(3.5), "troll"),  # Tehran office hours

@@ -324,6 +324,40 @@ def test_declared_bot_already_above_threshold_keeps_its_score(scorer: Scorer) ->
     assert top["contribution"] == 0 and "above its threshold already" in top["reason"]
 
 
+def _through(body: dict[str, Any], client: str, every: int = 1) -> ScoringInput:
+    """The body with every ``every``-th post published through ``client``."""
+    posts = [{**p, "source": client} if i % every == 0 else p for i, p in enumerate(body["posts"])]
+    return prepare({**body, "posts": posts}, now=synthetic.OBSERVED)
+
+
+def test_automated_posting_lifts_the_bot_score_and_rules_out_a_troll_claim(scorer: Scorer) -> None:
+    body = synthetic.troll(31, np.random.default_rng(31), 80)
+    item = _through(body, "twitterfeed")
+    result = scorer.score([item])[0]
+    thresholds = scorer.thresholds()
+    assert result["scores"]["bot"] > thresholds["bot"] and result["label"] == "bot"
+    bot = result["explanations"]["bot"]["top_features"][0]
+    assert bot["feature"] == "automated_posting" and bot["value"] == 1.0 and bot["contribution"] >= 0
+    assert bot["reason"].startswith("100% of 80 posts came through scheduling and automation tools")
+    troll = result["explanations"]["troll"]["top_features"][0]
+    assert troll["feature"] == "automated_posting" and troll["contribution"] <= 0
+    assert result["scores"]["troll"] <= thresholds["troll"]
+    assert any("the troll score is kept at or below its neutral value" in w for w in result["warnings"])
+    # Both explanations still add up: base + contributions (the rule's included) = raw score.
+    contribs = scorer.raw_and_contributions(scorer.matrix([item]))
+    for name, entry in (("bot", bot), ("troll", troll)):
+        expl = result["explanations"][name]
+        assert expl["raw_score"] == pytest.approx(contribs[name][0].sum() + entry["contribution"], abs=1e-5)
+
+
+@pytest.mark.parametrize("n_posts, every", [(19, 1), (80, 2)])
+def test_automated_posting_needs_twenty_posts_nine_in_ten_automated(scorer: Scorer, n_posts: int, every: int) -> None:
+    body = synthetic.troll(32, np.random.default_rng(32), n_posts)
+    result = scorer.score([_through(body, "twitterfeed", every)])[0]
+    entries = [f["feature"] for e in result["explanations"].values() for f in e["top_features"]]
+    assert "automated_posting" not in entries
+
+
 @pytest.mark.parametrize("n_posts", [0, 3, 49])
 def test_troll_claims_need_evidence(scorer: Scorer, n_posts: int) -> None:
     body = synthetic.troll(21, np.random.default_rng(21), 120)
