@@ -237,6 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--window", type=float, default=Settings().window_seconds)
     parser.add_argument("--min-shared", type=int, default=Settings().min_shared)
+    parser.add_argument("--burst", type=int, default=Settings().burst, help="events per action before lags thin")
     parser.add_argument("--no-toolkit", action="store_true", help="skip coordination-network-toolkit")
     args = parser.parse_args(argv)
     root = args.data or datasets.default_data_dir()
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"batch: {len(batch.requests)} accounts {kinds}, built in {time.perf_counter() - started:.0f} s",
         file=sys.stderr,
     )
-    settings = Settings(window_seconds=args.window, min_shared=args.min_shared)
+    settings = Settings(window_seconds=args.window, min_shared=args.min_shared, burst=args.burst)
     rows = [("botlens", *run_botlens(batch, settings))]
     if not args.no_toolkit:
         rows.append(("coordination-network-toolkit 1.5.2 (defaults)", *run_toolkit(batch)))
