@@ -214,8 +214,14 @@ def build_edges(distinct: np.ndarray, table: ActionTable, settings: Settings) ->
     n = max(table.n_accounts, 1)
     idf = np.log1p(n / np.maximum(key_accounts(table), 1))
     keys = max(len(table.labels), 1)
-    pairs, inverse, counts = np.unique(distinct // keys, return_inverse=True, return_counts=True)
-    weight = np.bincount(inverse, weights=idf[distinct % keys], minlength=pairs.size) if pairs.size else np.empty(0)
+    # ``distinct`` is sorted and unique, so each pair's actions are one run: cut it at the pair changes
+    # (np.unique would sort it again and hold an inverse index as large as the input).
+    pair_of = distinct // keys
+    starts = np.flatnonzero(np.concatenate(([True], pair_of[1:] != pair_of[:-1]))) if pair_of.size else pair_of
+    pairs = pair_of[starts]
+    counts = np.diff(np.append(starts, pair_of.size))
+    del pair_of
+    weight = np.add.reduceat(idf[distinct % keys], starts) if starts.size else np.empty(0)
     return Edges(
         a=(pairs // n).astype(np.int32),
         b=(pairs % n).astype(np.int32),
