@@ -239,3 +239,23 @@ def test_cli_coordination_streams_a_file(tmp_path: Path, capsys: Any) -> None:
     assert result["accounts"][3]["status"] == 400
     assert result["groups"][0]["accounts"] == [f"ring-{i}" for i in range(6)]
     assert "1 failed" in capsys.readouterr().err
+
+
+def test_cli_coordination_same_output_in_every_process(tmp_path: Path) -> None:
+    """Actions are numbered by Python's string hash, which each process seeds anew: nothing shown may follow it."""
+    import os
+    import subprocess
+    import sys
+
+    source = tmp_path / "accounts.jsonl"
+    source.write_text("\n".join(json.dumps(b) for b in _batch()) + "\n")
+    outputs = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"groups-{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        code = "import sys; from cli import main; sys.exit(main(sys.argv[1:]))"
+        subprocess.run([sys.executable, "-c", code, "coordination", str(source), "-o", str(out)], env=env, check=True)
+        outputs.append(json.loads(out.read_text()))
+    assert outputs[0] == outputs[1] == outputs[2]
+    # The ring reposted 20 posts equally often: the one shown is the first by its label.
+    assert outputs[0]["groups"][0]["evidence"][0]["shared"] == "post op-0"

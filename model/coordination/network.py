@@ -434,8 +434,9 @@ def _evidence(
         accounts = np.unique(np.concatenate([a, b]))
         events = distinct_rows(np.concatenate([a, b]), np.concatenate([key, key]), np.concatenate([ta, tb]))
         keys, key_rows = np.unique(key, return_counts=True)
-        # The action most of the group's pairs shared is the one shown.
-        top = int(keys[np.argmax(key_rows)])
+        # The action most of the group's pairs shared is the one shown; among equals the first by its label
+        # (key numbers follow hashes, which differ between processes).
+        top = min(keys[key_rows == key_rows.max()].tolist(), key=lambda k: table.labels[k])
         observed = distinct_rows(_combined(a, b, table.n_accounts), key)
         m = members_per_key[keys].astype(float)
         chance = float((m * (m - 1) / 2).sum()) * min(1.0, 2 * window / max(active, window))
