@@ -155,6 +155,16 @@ def test_coordination_input_order_changes_nothing() -> None:
     np.testing.assert_allclose(back, first.scores)
 
 
+def test_coordination_pair_search_in_small_slices_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from model.coordination import network
+
+    whole = _coordinate(_batch())
+    monkeypatch.setattr(network, "SLICE_EVENTS", 7)  # slices of about 7 events, cut where an action ends
+    sliced = _coordinate(_batch())
+    assert sliced.groups == whole.groups and len(whole.groups) == 1
+    assert np.array_equal(sliced.scores, whole.scores) and np.array_equal(sliced.group_of, whole.group_of)
+
+
 def test_coordination_duration_words() -> None:
     assert [_duration(s) for s in (1, 60, 600, 3600, 7200, DAY)] == [
         "1 second",

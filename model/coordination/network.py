@@ -104,24 +104,38 @@ class Coordination:
     edges: Edges
 
 
-def _lagged(table: ActionTable, window: float, max_lag: int, budget: int) -> Iterator[tuple[np.ndarray, ...]]:
-    """Per lag, the pairs of events on the same action by different accounts at most ``window`` apart.
+# Events per slice of the pair search. Slices end where an action's events end, so no pair spans two;
+# each slice's distinct pairs are found on their own and only the distinct ones are kept.
+SLICE_EVENTS = 2_000_000
 
-    Events are sorted by action then time; comparing each with its next ``lag`` neighbours finds all
-    pairs within the window, and the loop stops at the first lag where no pair is that close. An
-    action done more than ``budget`` times compares each event with proportionally fewer neighbours
-    (at least the next one): a post reposted two million times would otherwise give hundreds of
-    millions of pairs, each of which weighs almost nothing, while neighbours in time still chain its
-    burst together.
+
+def _slices(table: ActionTable, max_lag: int, budget: int, size: int | None = None) -> Iterator[tuple[np.ndarray, ...]]:
+    """The events sorted by action then time, in slices of about ``size`` that end where an action does.
 
     Yields:
-        (account of the lower index, account of the higher, action, their two times) per lag.
+        (action, time, account, lags to compare) per event of the slice.
     """
+    size = size or SLICE_EVENTS
     order = np.lexsort((table.t, table.key))
     key, t, account = table.key[order], table.t[order], table.account[order]
-    events = np.bincount(key, minlength=len(table.labels)) if key.size else np.zeros(0, np.int64)
+    del order
+    if key.size == 0:
+        return
+    events = np.bincount(key, minlength=len(table.labels))
     lags = np.clip(np.floor(max_lag * np.minimum(1.0, budget / np.maximum(events, 1))), 1, max_lag).astype(np.int64)
-    lag_of = lags[key] if key.size else np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    at = np.searchsorted(starts, np.arange(size, key.size, size))
+    cuts = [0, *np.unique(starts[at[at < starts.size]]).tolist(), key.size]
+    for lo, hi in zip(cuts[:-1], cuts[1:]):
+        if hi > lo:
+            part = key[lo:hi]
+            yield part, t[lo:hi], account[lo:hi], lags[part]
+
+
+def _lagged_slice(
+    key: np.ndarray, t: np.ndarray, account: np.ndarray, lag_of: np.ndarray, window: float, max_lag: int
+) -> Iterator[tuple[np.ndarray, ...]]:
+    """Per lag, the pairs of one slice's events on the same action by different accounts within the window."""
     for lag in range(1, max_lag + 1):
         if lag >= key.size:
             return
@@ -139,6 +153,23 @@ def _lagged(table: ActionTable, window: float, max_lag: int, budget: int) -> Ite
         yield account[lo], account[hi], key[first], t[lo], t[hi]
 
 
+def _lagged(table: ActionTable, window: float, max_lag: int, budget: int) -> Iterator[tuple[np.ndarray, ...]]:
+    """Per slice and lag, the pairs of events on the same action by different accounts at most ``window`` apart.
+
+    Events are sorted by action then time; comparing each with its next ``lag`` neighbours finds all
+    pairs within the window, and the loop stops at the first lag where no pair is that close. An
+    action done more than ``budget`` times compares each event with proportionally fewer neighbours
+    (at least the next one): a post reposted two million times would otherwise give hundreds of
+    millions of pairs, each of which weighs almost nothing, while neighbours in time still chain its
+    burst together.
+
+    Yields:
+        (account of the lower index, account of the higher, action, their two times).
+    """
+    for key, t, account, lag_of in _slices(table, max_lag, budget):
+        yield from _lagged_slice(key, t, account, lag_of, window, max_lag)
+
+
 def co_actions(table: ActionTable, window: float, max_lag: int, budget: int) -> CoActions:
     """Every pair of events on the same action by different accounts at most ``window`` seconds apart."""
     rows = list(_lagged(table, window, max_lag, budget))
@@ -150,23 +181,27 @@ def co_actions(table: ActionTable, window: float, max_lag: int, budget: int) -> 
 
 
 def shared_pairs(table: ActionTable, window: float, max_lag: int, budget: int) -> np.ndarray:
-    """The distinct (pair of accounts, action) co-actions as one int64 each: pair * actions + action.
+    """The distinct (pair of accounts, action) co-actions as one int64 each: pair * actions + action, sorted.
 
-    Kept distinct as they come (8 bytes each instead of an event pair's 32), so that large batches
-    hold the pairs, not every pair of events.
+    Kept distinct as they come (8 bytes each instead of an event pair's 32), slice by slice of the
+    actions: slices share no action, so their distinct codes are distinct overall and one sort at the
+    end orders them.
     """
     n, keys = max(table.n_accounts, 1), max(len(table.labels), 1)
-    found: list[np.ndarray] = []
-    held, limit = 0, 20_000_000
-    for a, b, key, _, _ in _lagged(table, window, max_lag, budget):
-        found.append(_combined(_combined(a, b, n), key, keys))
-        held += found[-1].size
-        if len(found) > 1 and held > limit:
-            found = [np.unique(np.concatenate(found))]
-            held = found[0].size
-            # Merge again only once as much again has come: merging at every lag would be quadratic.
-            limit = max(limit, 2 * held)
-    return np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+    kept: list[np.ndarray] = []
+    for key, t, account, lag_of in _slices(table, max_lag, budget):
+        found = [
+            _combined(_combined(a, b, n), k, keys)
+            for a, b, k, _, _ in _lagged_slice(key, t, account, lag_of, window, max_lag)
+        ]
+        if found:
+            kept.append(np.unique(np.concatenate(found)))
+    if not kept:
+        return np.empty(0, np.int64)
+    distinct = np.concatenate(kept)
+    del kept
+    distinct.sort()
+    return distinct
 
 
 def _combined(major: np.ndarray, minor: np.ndarray, size: int) -> np.ndarray:
