@@ -310,20 +310,7 @@ def coordinate(table: ActionTable, settings: Settings, progress: Progress | None
     say("communities")
     labels, scores = group_pairs(table.n_accounts, pairs, settings)
     say("evidence")
-    # The event pairs are needed for the groups' evidence only: found again among their members' actions.
-    members = _grouped(labels, settings.min_group_size)[table.account]
-    within = ActionTable(
-        table.account[members],
-        table.key[members],
-        table.t[members],
-        table.labels,
-        table.behaviour,
-        table.n_accounts,
-        table.first_at,
-        table.last_at,
-    )
-    co = co_actions(within, settings.window_seconds, settings.max_lag, settings.burst)
-    groups = _groups(labels, scores, co, table, settings)
+    groups = _groups(labels, scores, table, settings)
     group_of = np.full(table.n_accounts, -1, dtype=np.int64)
     for index, group in enumerate(groups):
         group_of[group.members] = index
@@ -391,9 +378,13 @@ def _attached(labels: np.ndarray, pairs: Edges, attach: int) -> np.ndarray:
     return out
 
 
-def _groups(
-    labels: np.ndarray, scores: np.ndarray, co: CoActions, table: ActionTable, settings: Settings
-) -> list[Group]:
+def _groups(labels: np.ndarray, scores: np.ndarray, table: ActionTable, settings: Settings) -> list[Group]:
+    """The groups, strongest first, each with its evidence.
+
+    The event pairs are found again group by group among its members' own actions: only pairs inside
+    a group are evidence, and one group's pairs at a time is what memory holds (all of them at once
+    was the peak at 100,000 accounts).
+    """
     found: list[Group] = []
     for label in np.unique(labels[labels >= 0]):
         members = np.flatnonzero(labels == label)
@@ -404,20 +395,26 @@ def _groups(
     member_group = np.full(table.n_accounts, -1, dtype=np.int64)
     for index, group in enumerate(found):
         member_group[group.members] = index
-    inside = (member_group[co.a] >= 0) & (member_group[co.a] == member_group[co.b])
-    row_group = np.where(inside, member_group[co.a], -1)
-    by_group = np.argsort(row_group, kind="stable")
-    bounds = np.searchsorted(row_group[by_group], np.arange(len(found) + 1))
     of_action = member_group[table.account]
     first, last = table.first_at, table.last_at
     for index, group in enumerate(found):
-        rows = by_group[bounds[index] : bounds[index + 1]]
         mine = of_action == index
+        own = ActionTable(
+            table.account[mine],
+            table.key[mine],
+            table.t[mine],
+            table.labels,
+            table.behaviour,
+            table.n_accounts,
+            first,
+            last,
+        )
+        co = co_actions(own, settings.window_seconds, settings.max_lag, settings.burst)
         # Members per action (any time), and how long the members are active: the chance baseline.
-        did = np.unique(_combined(table.key[mine], table.account[mine], table.n_accounts)) // table.n_accounts
+        did = np.unique(_combined(own.key, own.account, table.n_accounts)) // table.n_accounts
         members_per_key = np.bincount(did, minlength=len(table.labels))
         active = float(np.median(last[group.members] - first[group.members]))
-        group.evidence, group.reasons = _evidence(rows, co, table, members_per_key, active, settings)
+        group.evidence, group.reasons = _evidence(np.arange(co.a.size), co, table, members_per_key, active, settings)
     return found
 
 
