@@ -156,8 +156,8 @@ class HeadSpec:
             (-1) sits below every observed one, so it never raises the score above what 0 would give.
         lifted_by: Evidence in the posts by which the account shows itself of this class: as with
             ``declared_by``, the score is lifted just above the threshold if it is below.
-        held_by: Evidence in the posts that rules this class out of the head's claim: the score is held
-            at its neutral value, as with ``min_posts``, and the label never names the head.
+        held_by: Evidence in the posts that rules this class out of the head's claim: the score is kept
+            at or below its neutral value (``min_posts``' point), and the label never names the head.
         min_posts: Below this many posts (profile-only included) the head makes no claim: its score is
             held at its neutral value (the calibrated base value, or where that is above the threshold
             the highest calibrated value not above it), as an explanation entry of its own, with a
