@@ -16,7 +16,7 @@ import numpy as np
 from model import explanations
 from model.contract import SKEW_SECONDS
 from model.errors import ArtifactError, InvalidRecordError
-from model.features import FEATURE_NAMES, MISSING, extract_features
+from model.features import FEATURE_INDEX, FEATURE_NAMES, MISSING, extract_features
 from model.heads import BY_NAME, HUMAN_LABEL
 from model.records import (
     Account,
@@ -29,7 +29,6 @@ from model.records import (
 from model.signing import DEFAULT_PUBLIC_KEY, signature_path, verify
 from model.treeshap import TreeExplainer, UnsupportedTree
 
-_FEATURE_INDEX = {name: j for j, name in enumerate(FEATURE_NAMES)}
 log = logging.getLogger(__name__)
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -361,9 +360,9 @@ class Scorer:
         raw = contrib.sum(axis=1)
         neutral, lifted = self._rule_points(head, float(contrib[0, -1]))
         name = head["name"]
+        held, lifts = spec.held_by, spec.lifted_by
         for row, item in enumerate(items):
             n = len(item.posts)
-            held, lifts = spec.held_by, spec.lifted_by
             if n < spec.min_posts:
                 entries[row] = {
                     "feature": "posts",
@@ -371,7 +370,7 @@ class Scorer:
                     "contribution": round(float(neutral - raw[row]), 6),
                     "reason": explanations.too_few_posts_reason(name, n, spec.min_posts),
                 }
-            elif held and held.holds(share := float(X[row, _FEATURE_INDEX[held.feature]]), n):
+            elif held and held.holds(share := float(X[row, FEATURE_INDEX[held.feature]]), n):
                 entries[row] = {
                     "feature": held.name,
                     "value": round(share, 4),
@@ -386,7 +385,7 @@ class Scorer:
                     "contribution": round(lift, 6),
                     "reason": explanations.declared_reason(name, spec.declared_by, lifted=lift > 0),
                 }
-            elif lifts and lifts.holds(share := float(X[row, _FEATURE_INDEX[lifts.feature]]), n):
+            elif lifts and lifts.holds(share := float(X[row, FEATURE_INDEX[lifts.feature]]), n):
                 lift = max(float(lifted - raw[row]), 0.0)
                 entries[row] = {
                     "feature": lifts.name,
