@@ -98,6 +98,19 @@ def actions_of(timeline: Timeline) -> Iterator[tuple[Behaviour, str, str, float]
             yield Behaviour.near_duplicate_text, folded, text[:SNIPPET_LENGTH], t
 
 
+def combined(major: np.ndarray, minor: np.ndarray, size: int) -> np.ndarray:
+    """One int64 per (major, minor) pair, minor < size: unique() on it is a plain sort, not a row sort."""
+    if major.size and int(major.max()) >= (2**62) // max(size, 1):
+        raise OverflowError("too many accounts and actions to combine into one 64-bit key")
+    return major.astype(np.int64) * size + minor.astype(np.int64)
+
+
+def accounts_per_key(key: np.ndarray, account: np.ndarray, n_accounts: int, n_keys: int) -> np.ndarray:
+    """How many distinct accounts did each action (``key`` numbers the actions from 0 to ``n_keys`` - 1)."""
+    pairs = np.unique(combined(key, account, n_accounts))
+    return np.bincount(pairs // max(n_accounts, 1), minlength=n_keys)
+
+
 @dataclass(frozen=True, slots=True)
 class ActionTable:
     """The shared actions of a batch that more than one account did: one row per (account, action, time).
@@ -180,11 +193,8 @@ class ActionCollector:
                 last_at=last_at,
             )
         distinct, first_row, key = np.unique(hashes, return_index=True, return_inverse=True)
-        # Accounts per distinct action: (action, account) pairs made unique, counted per action.
-        n = max(self.n_accounts, 1)
-        did = np.unique(key.astype(np.int64) * n + account) // n
-        shared = np.bincount(did, minlength=distinct.size) >= 2
-        del did, distinct
+        shared = accounts_per_key(key, account, self.n_accounts, distinct.size) >= 2
+        del distinct
         renumber = np.cumsum(shared) - 1
         kept = shared[key]
         rows = first_row[shared]

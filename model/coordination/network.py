@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from model.coordination.actions import BEHAVIOURS, ActionTable, Behaviour
+from model.coordination.actions import BEHAVIOURS, ActionTable, Behaviour, accounts_per_key, combined
 
 Progress = Callable[[str], None]
 
@@ -191,7 +191,7 @@ def shared_pairs(table: ActionTable, window: float, max_lag: int, budget: int) -
     kept: list[np.ndarray] = []
     for key, t, account, lag_of in _slices(table, max_lag, budget):
         found = [
-            _combined(_combined(a, b, n), k, keys)
+            combined(combined(a, b, n), k, keys)
             for a, b, k, _, _ in _lagged_slice(key, t, account, lag_of, window, max_lag)
         ]
         if found:
@@ -202,13 +202,6 @@ def shared_pairs(table: ActionTable, window: float, max_lag: int, budget: int) -
     del kept
     distinct.sort()
     return distinct
-
-
-def _combined(major: np.ndarray, minor: np.ndarray, size: int) -> np.ndarray:
-    """One int64 per (major, minor) pair, minor < size: unique() on it is a plain sort, not a row sort."""
-    if major.size and int(major.max()) >= (2**62) // max(size, 1):
-        raise OverflowError("too many accounts and actions to combine into one 64-bit key")
-    return major.astype(np.int64) * size + minor.astype(np.int64)
 
 
 def distinct_rows(*columns: np.ndarray) -> int:
@@ -226,8 +219,7 @@ def distinct_rows(*columns: np.ndarray) -> int:
 
 def key_accounts(table: ActionTable) -> np.ndarray:
     """How many distinct accounts did each action."""
-    pairs = np.unique(_combined(table.key, table.account, table.n_accounts))
-    return np.bincount(pairs // max(table.n_accounts, 1), minlength=len(table.labels))
+    return accounts_per_key(table.key, table.account, table.n_accounts, len(table.labels))
 
 
 def links(shared: np.ndarray, weight: np.ndarray, settings: Settings) -> np.ndarray:
@@ -411,8 +403,7 @@ def _groups(labels: np.ndarray, scores: np.ndarray, table: ActionTable, settings
         )
         co = co_actions(own, settings.window_seconds, settings.max_lag, settings.burst)
         # Members per action (any time), and how long the members are active: the chance baseline.
-        did = np.unique(_combined(own.key, own.account, table.n_accounts)) // table.n_accounts
-        members_per_key = np.bincount(did, minlength=len(table.labels))
+        members_per_key = key_accounts(own)
         active = float(np.median(last[group.members] - first[group.members]))
         group.evidence, group.reasons = _evidence(np.arange(co.a.size), co, table, members_per_key, active, settings)
     return found
@@ -469,7 +460,7 @@ def _evidence(
         # The action most of the group's pairs shared is the one shown; among equals the first by its label
         # (key numbers follow hashes, which differ between processes).
         top = min(keys[key_rows == key_rows.max()].tolist(), key=lambda k: table.labels[k])
-        observed = distinct_rows(_combined(a, b, table.n_accounts), key)
+        observed = distinct_rows(combined(a, b, table.n_accounts), key)
         m = members_per_key[keys].astype(float)
         chance = float((m * (m - 1) / 2).sum()) * min(1.0, 2 * window / max(active, window))
         lift = observed / chance if chance > 0 else math.inf
