@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -609,12 +610,20 @@ def _entropy_bits(counts: Iterable[int]) -> float:
 
 def _js_divergence(a: Counter, b: Counter) -> float:
     """Jensen-Shannon divergence (base 2, in [0, 1]) of two count histograms; MISSING if either is empty."""
-    ta, tb = sum(a.values()), sum(b.values())
+    keys = list(a.keys() | b.keys())
+    return _js_arrays(
+        np.fromiter(map(a.__getitem__, keys), dtype=float, count=len(keys)),
+        np.fromiter(map(b.__getitem__, keys), dtype=float, count=len(keys)),
+    )
+
+
+def _js_arrays(counts_a: np.ndarray, counts_b: np.ndarray) -> float:
+    """``_js_divergence`` of two aligned count vectors."""
+    ta, tb = float(counts_a.sum()), float(counts_b.sum())
     if ta == 0 or tb == 0:
         return MISSING
-    keys = list(a.keys() | b.keys())
-    p = np.array([a.get(k, 0) for k in keys], dtype=float) / ta
-    q = np.array([b.get(k, 0) for k in keys], dtype=float) / tb
+    p = counts_a / ta
+    q = counts_b / tb
     m = (p + q) / 2
 
     def kl(x: np.ndarray) -> float:
@@ -622,6 +631,24 @@ def _js_divergence(a: Counter, b: Counter) -> float:
         return float((x[mask] * np.log2(x[mask] / m[mask])).sum())
 
     return float(min(1.0, max(0.0, (kl(p) + kl(q)) / 2)))
+
+
+def _counts(values: list[str], skip_blank: bool = False) -> Counter:
+    """How often each value occurs (blank ones left out when ``skip_blank``)."""
+    counts = Counter(values)
+    if skip_blank:
+        counts.pop("", None)
+    return counts
+
+
+def _top_tag_posts(c: _Columns) -> int:
+    """How many posts carry the most used hashtag (a tag repeated within one post counts once)."""
+    if not c.tags:
+        return 0
+    post_of = np.repeat(np.arange(c.tag_ends.size), np.diff(c.tag_ends, prepend=0)).tolist()
+    distinct = set(zip(post_of, c.tags))
+    counts = Counter(c.tags) if len(distinct) == len(c.tags) else Counter(tag for _, tag in distinct)
+    return max(counts.values())
 
 
 def link_domain(url: str) -> str:
@@ -757,23 +784,28 @@ def _clients(sources: list[str | None], out: np.ndarray) -> None:
     out[_I["unknown_source_share"]] = sum(c for s, c in counts.items() if not clients.is_known(s)) / n
 
 
-def _spaced_out(code: int) -> bool:
-    """Whether normalisation turns this code point into a space (``_NON_WORD`` matches it)."""
-    return _NON_WORD.match(chr(code)) is not None
-
-
-# Per code point: 0 kept, 1 turned into a space (``_NON_WORD`` matches it), 2 not yet classified.
-# Filled on demand: classifying all 1.1 million code points up front would slow the start.
-_CODE_CLASS = np.full(0x110000, 2, dtype=np.uint8)
-# The same for ASCII text as bytes: bytes.translate is a plain table lookup.
-_SPACE_OUT_ASCII = bytes(32 if _spaced_out(code) else code for code in range(128)) + bytes(range(128, 256))
 # Joins texts for one pass of each normalisation step: whitespace to the regexes and str.split, kept by
 # _NON_WORD, ignored by case mapping, and absent from real posts (a text holding it takes the slow road).
 _SEPARATOR = "\x1c"
 
 
+def _spaced_out(code: int) -> bool:
+    """Whether normalisation turns this code point into a plain space: ``_NON_WORD`` matches it, or it is
+    whitespace other than the separator (which ``str.split`` would fold anyway)."""
+    char = chr(code)
+    return _NON_WORD.match(char) is not None or (char.isspace() and char != _SEPARATOR)
+
+
+# Per code point: 0 kept, 1 turned into a space (``_spaced_out``), 2 not yet classified.
+# Filled on demand: classifying all 1.1 million code points up front would slow the start.
+_CODE_CLASS = np.full(0x110000, 2, dtype=np.uint8)
+# The same for ASCII text as bytes: bytes.translate is a plain table lookup.
+_SPACE_OUT_ASCII = bytes(32 if _spaced_out(code) else code for code in range(128)) + bytes(range(128, 256))
+
+
 def _space_out(text: str) -> str:
-    """Replaces every character ``_NON_WORD`` matches (digits, punctuation, symbols) with a space."""
+    """Replaces every character ``_NON_WORD`` matches (digits, punctuation, symbols) and all whitespace but
+    the separator with a plain space."""
     if text.isascii():
         return text.encode("ascii").translate(_SPACE_OUT_ASCII).decode("ascii")
     # One vectorised table lookup over the code points instead of a regex substitution per character.
@@ -796,18 +828,57 @@ def _normalise_text(text: str) -> str:
     return " ".join(_space_out(_without_links(text.lower())).split())
 
 
-def normalised_texts(texts: list[str]) -> list[str]:
-    """Texts without links, mentions, digits, punctuation or case (``_normalise_text``), each step run once over all."""
+def _spaced(texts: list[str]) -> str | None:
+    """The texts joined by the separator, lowered, without links or mentions, and every other dropped
+    character a plain space: one pass of each step over all texts. None when a text holds the separator
+    (then each is normalised on its own)."""
     joined = _SEPARATOR.join(texts)
     if len(texts) < 2 or joined.count(_SEPARATOR) != len(texts) - 1:
+        return None
+    return _space_out(_without_links(joined.lower()))
+
+
+def normalised_texts(texts: list[str]) -> list[str]:
+    """Texts without links, mentions, digits, punctuation or case (``_normalise_text``), each step run once over all."""
+    spaced = _spaced(texts)
+    if spaced is None:
         return [_normalise_text(x) for x in texts]
-    parts = _space_out(_without_links(joined.lower())).split(_SEPARATOR)
-    return [" ".join(part.split()) for part in parts]
+    return [" ".join(part.split()) for part in spaced.split(_SEPARATOR)]
+
+
+def duplicate_share(texts: list[str]) -> float:
+    """Share of the texts whose normalised form (``normalised_texts``, empty ones left out) repeats;
+    ``MISSING`` below two non-empty texts.
+
+    Folding each text's spaces is most of the normalisation's cost, and only repeats need it: two texts
+    normalise alike only if they are equal with their spaces removed, so only such texts are folded.
+    """
+    spaced = _spaced(texts)
+    if spaced is None:
+        parts = [_normalise_text(x) for x in texts]
+        squeezed = [part.replace(" ", "") for part in parts]
+    else:
+        # Spaces are the only whitespace left, so removing them leaves what folding cannot change.
+        parts = spaced.split(_SEPARATOR)
+        squeezed = spaced.replace(" ", "").split(_SEPARATOR)
+    counts = Counter(squeezed)
+    kept = len(squeezed) - counts.pop("", 0)
+    if kept < 2:
+        return MISSING
+    alike = {key for key, count in counts.items() if count > 1}
+    if not alike:
+        return 0.0
+    exact = Counter(" ".join(part.split()) for part, key in zip(parts, squeezed) if key in alike)
+    return sum(count for count in exact.values() if count > 1) / kept
 
 
 @dataclass(frozen=True, slots=True)
 class _Columns:
-    """The timeline's columns in time order, normalised once for all feature groups."""
+    """The timeline's columns in time order, normalised once for all feature groups.
+
+    Hashtags and link domains are flat lists over all posts (most posts carry none, and the features
+    count them over whole halves of the timeline); ``*_ends[i]`` is where post i's entries end.
+    """
 
     t: np.ndarray
     texts: list[str | None]
@@ -816,10 +887,11 @@ class _Columns:
     retweet: np.ndarray
     reply: np.ndarray
     quote: np.ndarray
-    hashtags: list[list[str]]
-    domains: list[list[str]]
+    tags: list[str]
+    tag_ends: np.ndarray
+    domains: list[str]
+    domain_ends: np.ndarray
     n_mentions: int
-    n_urls: int
 
 
 def _reordered(values: list[Any], order: list[int], kind: str) -> list[Any]:
@@ -830,17 +902,30 @@ def _reordered(values: list[Any], order: list[int], kind: str) -> list[Any]:
     return [values[i] for i in order]
 
 
+def _flat(lists: list[Sequence[str]]) -> tuple[list[str], np.ndarray]:
+    """Every entry of the lists in order, and where each list's entries end."""
+    ends = np.cumsum(np.fromiter(map(len, lists), dtype=np.intp, count=len(lists)))
+    return list(chain.from_iterable(lists)), ends
+
+
+def _folded_tags(tags: list[str]) -> list[str]:
+    """Hashtags case-folded and without ``#``, each step one pass over all of them."""
+    joined = _SEPARATOR.join(tags)
+    if not tags or joined.count(_SEPARATOR) != len(tags) - 1:
+        return [tag.lower().lstrip("#") for tag in tags]
+    folded = joined.lower().split(_SEPARATOR)
+    return [tag.lstrip("#") for tag in folded] if "#" in joined else folded
+
+
 def _columns(tl: Timeline, as_of: float) -> _Columns:
     order = _order(tl)
     n = len(order)
     # Timelines usually arrive oldest or newest first: then reordering is a copy or nothing.
     kind = "ascending" if order == list(range(n)) else "descending" if order == list(range(n - 1, -1, -1)) else "mixed"
     source_table = {s: clients.normalise_source(s) for s in set(tl.source)}
-    domain_table: dict[str, str] = {}
-    for urls in tl.urls:
-        for u in urls:
-            if u not in domain_table:
-                domain_table[u] = link_domain(u)
+    tags, tag_ends = _flat(_reordered(tl.hashtags, order, kind))
+    urls, domain_ends = _flat(_reordered(tl.urls, order, kind))
+    domain_table = {u: link_domain(u) for u in set(urls)}
     return _Columns(
         t=np.minimum(tl.created_at[order], as_of),
         texts=_reordered(tl.text, order, kind),
@@ -849,12 +934,11 @@ def _columns(tl: Timeline, as_of: float) -> _Columns:
         retweet=tl.is_retweet[order],
         reply=tl.is_reply[order],
         quote=tl.is_quote[order],
-        hashtags=[
-            [h.lower().lstrip("#") for h in tags] if tags else [] for tags in _reordered(tl.hashtags, order, kind)
-        ],
-        domains=[[domain_table[u] for u in urls] if urls else [] for urls in _reordered(tl.urls, order, kind)],
+        tags=_folded_tags(tags),
+        tag_ends=tag_ends,
+        domains=list(map(domain_table.__getitem__, urls)),
+        domain_ends=domain_ends,
         n_mentions=sum(map(len, tl.mentions)),
-        n_urls=sum(map(len, tl.urls)),
     )
 
 
@@ -863,12 +947,11 @@ def _content(c: _Columns, out: np.ndarray) -> None:
     out[_I["retweet_share"]] = int(np.count_nonzero(c.retweet)) / n
     out[_I["reply_share"]] = int(np.count_nonzero(c.reply)) / n
     out[_I["quote_share"]] = int(np.count_nonzero(c.quote)) / n
-    out[_I["hashtags_per_post"]] = sum(map(len, c.hashtags)) / n
+    out[_I["hashtags_per_post"]] = len(c.tags) / n
     out[_I["mentions_per_post"]] = c.n_mentions / n
-    out[_I["urls_per_post"]] = c.n_urls / n
-    tag_posts = Counter(tag for tags in c.hashtags if tags for tag in set(tags))
-    out[_I["top_hashtag_share"]] = max(tag_posts.values()) / n if tag_posts else 0.0
-    domain_counts = Counter(d for ds in c.domains if ds for d in ds if d)
+    out[_I["urls_per_post"]] = len(c.domains) / n
+    out[_I["top_hashtag_share"]] = _top_tag_posts(c) / n
+    domain_counts = _counts(c.domains, skip_blank=True)
     if domain_counts:
         out[_I["top_domain_share"]] = max(domain_counts.values()) / sum(domain_counts.values())
 
@@ -877,11 +960,9 @@ def _content(c: _Columns, out: np.ndarray) -> None:
         lengths = np.fromiter(map(len, texts), dtype=float, count=len(texts))
         out[_I["text_length_mean"]] = float(lengths.mean())
         out[_I["text_length_cv"]] = float(lengths.std() / lengths.mean()) if lengths.mean() > 0 else 0.0
-    originals = normalised_texts([x for x, rt in zip(c.texts, c.retweet.tolist()) if x is not None and not rt])
-    originals = [x for x in originals if x]
-    if len(originals) >= 2:
-        text_counts = Counter(originals)
-        out[_I["duplicate_text_share"]] = sum(c for c in text_counts.values() if c > 1) / len(originals)
+    out[_I["duplicate_text_share"]] = duplicate_share(
+        [x for x, rt in zip(c.texts, c.retweet.tolist()) if x is not None and not rt]
+    )
     langs = Counter(x for x in c.langs if x is not None)
     if langs:
         out[_I["distinct_languages"]] = float(len(langs))
@@ -914,15 +995,16 @@ def _consistency(account: Account, c: _Columns, out: np.ndarray) -> None:
     def hist(values: Sequence[Any], part: slice) -> Counter:
         return Counter(v for v in values[part] if v is not None)
 
-    def pooled(values: Sequence[Sequence[str]], part: slice, skip_blank: bool) -> Counter:
-        return Counter(x for items in values[part] for x in items if x or not skip_blank)
-
     out[_I["drift_language"]] = _js_divergence(hist(c.langs, old), hist(c.langs, new))
     out[_I["drift_source"]] = _js_divergence(hist(c.sources, old), hist(c.sources, new))
-    hours = (np.floor(t / 3600.0) % 24).astype(int).tolist()
-    out[_I["drift_hour"]] = _js_divergence(hist(hours, old), hist(hours, new))
-    out[_I["drift_hashtag"]] = _js_divergence(pooled(c.hashtags, old, False), pooled(c.hashtags, new, False))
-    out[_I["drift_domain"]] = _js_divergence(pooled(c.domains, old, True), pooled(c.domains, new, True))
+    hours = (np.floor(t / 3600.0) % 24).astype(np.intp)
+    out[_I["drift_hour"]] = _js_arrays(np.bincount(hours[old], minlength=24), np.bincount(hours[new], minlength=24))
+    # Post s - 1 is the history's last: its entries end where the recent ones begin.
+    tag_cut, domain_cut = int(c.tag_ends[s - 1]), int(c.domain_ends[s - 1])
+    out[_I["drift_hashtag"]] = _js_divergence(Counter(c.tags[:tag_cut]), Counter(c.tags[tag_cut:]))
+    out[_I["drift_domain"]] = _js_divergence(
+        _counts(c.domains[:domain_cut], skip_blank=True), _counts(c.domains[domain_cut:], skip_blank=True)
+    )
     rt = c.retweet.astype(float)
     out[_I["drift_retweet_share"]] = abs(float(rt[new].mean()) - float(rt[old].mean()))
     old_rate = s / max((t[s - 1] - t[0]) / DAY, 1.0)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.features import _LINKS_MENTIONS, _NON_WORD, MISSING, extract_features, normalised_texts
+from model.features import (
+    _LINKS_MENTIONS,
+    _NON_WORD,
+    MISSING,
+    duplicate_share,
+    extract_features,
+    normalised_texts,
+)
 from model.records import Account, Post
 
 T_MIN, T_MAX = 1_136_073_600.0, 1_900_000_000.0
@@ -78,3 +87,21 @@ def test_normalised_texts_equal_one_regex_pass_per_text(texts: list[str]) -> Non
     # The joined, table-driven normalisation must give exactly the per-text regex definition.
     expected = [" ".join(_NON_WORD.sub(" ", _LINKS_MENTIONS.sub(" ", x.lower())).split()) for x in texts]
     assert normalised_texts(texts) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(
+        st.sampled_from(
+            ["Buy now!", "buy  NOW", "buy now http://x.y/1", "\tbuy\nnow 2", "ab c", "a bc", "", "  ", "\x1c"]
+        )
+        | st.text(alphabet=" aAb\t\n.1@#", max_size=12),
+        max_size=10,
+    )
+)
+def test_duplicate_share_equals_counting_normalised_texts(texts: list[str]) -> None:
+    # Only texts equal without spaces are folded: the share must be the one counted over every folded text.
+    folded = [x for x in normalised_texts(texts) if x]
+    counts = Counter(folded)
+    expected = sum(c for c in counts.values() if c > 1) / len(folded) if len(folded) >= 2 else MISSING
+    assert duplicate_share(texts) == expected
