@@ -315,11 +315,21 @@ class EvidenceSchema(Schema):
     behaviour = fields.String(required=True, validate=validate.OneOf(BEHAVIOURS))
     shared = fields.String(
         required=True,
-        metadata={"description": "The action most of the group shared: a post, hashtag, link domain or text."},
+        metadata={
+            "description": "The action most of the group shared: a post, hashtag, link domain or text; for "
+            "synchronised_activity, the busiest minute and how many members posted in it."
+        },
     )
-    accounts = fields.Integer(required=True)
-    posts = fields.Integer(required=True)
-    window_seconds = fields.Float(required=True)
+    accounts = fields.Integer(required=True, metadata={"description": "Members that took part."})
+    posts = fields.Integer(
+        required=True,
+        metadata={
+            "description": "Their posts that took part (for synchronised_activity: member-minutes in shared minutes)."
+        },
+    )
+    window_seconds = fields.Float(
+        required=True, metadata={"description": "How close in time counts as together (60 for synchronised_activity)."}
+    )
     first_at = fields.String(required=True)
     last_at = fields.String(required=True)
 

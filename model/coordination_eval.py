@@ -209,7 +209,8 @@ def run_toolkit(batch: Batch, window: int = 1, min_edge_weight: int = 2) -> tupl
 
 
 def metrics(batch: Batch, scores: np.ndarray, groups: np.ndarray, min_group_size: int = 3) -> dict[str, float]:
-    """AUC (operation vs the rest), precision and recall of grouped accounts, ARI against the categories."""
+    """AUC (operation vs the rest), precision and recall of grouped accounts, ARI against the categories,
+    and the AUC among the accounts left outside the groups (where the overall AUC is decided)."""
     from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
     truth = np.array([k == "ira" for k in batch.kind])
@@ -219,8 +220,14 @@ def metrics(batch: Batch, scores: np.ndarray, groups: np.ndarray, min_group_size
     ira_grouped = truth & grouped
     categories = [c for c, g in zip(batch.category, ira_grouped) if g]
     fans = np.array([k == "fan" for k in batch.kind])
+    # The AUC is decided where the groups end: how the score ranks operation and other accounts left outside.
+    outside = ~grouped
+    both = truth[outside].any() and (~truth[outside]).any()
     return {
         "auc": float(roc_auc_score(truth, scores)),
+        "auc_ungrouped": float(roc_auc_score(truth[outside], scores[outside])) if both else float("nan"),
+        "ira_ungrouped": int((truth & outside).sum()),
+        "others_grouped": int((~truth & grouped).sum()),
         "precision": tp / max(int(grouped.sum()), 1),
         "recall": tp / max(int(truth.sum()), 1),
         "ari": float(adjusted_rand_score(categories, groups[ira_grouped])) if categories else 0.0,
@@ -261,6 +268,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"| {name} | {len(batch.requests)} | {m['auc']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | "
             f"{m['ari']:.3f} | {m['groups']} | {m['fans_grouped']} | {m['ordinary_grouped']} | {seconds:.1f} |"
+        )
+        print(
+            f"  {name}: {m['ira_ungrouped']} operation accounts outside the groups, {m['others_grouped']} other "
+            f"accounts inside; AUC among the accounts outside the groups {m['auc_ungrouped']:.3f}",
+            file=sys.stderr,
         )
     return 0
 

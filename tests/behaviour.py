@@ -207,10 +207,26 @@ def modern_user(seed: int = 5, n_posts: int = 120) -> dict[str, Any]:
 
 
 def newcomer(seed: int = 6) -> dict[str, Any]:
-    """Three posts from a person who just joined."""
-    body = modern_user(seed, n_posts=3)
-    body["account"].update(created_at=body["posts"][0]["created_at"], followers_count=2, statuses_count=3)
-    return body
+    """Three posts in the first days of a person who joined five days ago and follows a few dozen accounts.
+
+    (Hundreds followed within days, with no one following back, is the bought-follower pattern of the
+    Bot Repository's fake-follower sets, not a newcomer's.)
+    """
+    rng = np.random.default_rng(seed)
+    joined = END.timestamp() - 5 * DAY
+    posts = [
+        {
+            "_t": joined + float(rng.uniform(0.2, 5)) * DAY,
+            "source": ["Twitter for iPhone", "Twitter for Android"][int(rng.integers(2))],
+            "text": "Hello, first time here, " + "thoughts about the game last night, " * int(rng.integers(1, 6)),
+            "is_reply": bool(rng.random() < 0.3),
+            "lang": "en",
+        }
+        for _ in range(3)
+    ]
+    account = _profile("sarah_codes", 5, location="Columbus, OH", followers_count=2, friends_count=48)
+    account.update(statuses_count=3, description="Engineer. Runner.")
+    return _body(account, posts)
 
 
 def office_worker(seed: int = 7) -> dict[str, Any]:

@@ -136,9 +136,54 @@ def test_coordination_near_duplicate_texts_hashtags_and_links() -> None:
     found = _coordinate(bodies)
     assert len(found.groups) == 1 and found.groups[0].members == list(range(5))
     shown = {e["behaviour"]: e for e in found.groups[0].evidence}
-    assert set(shown) == {"near_duplicate_text", "co_hashtag", "co_link"}
+    # They also post within the same minute, which by chance accounts active on the same days rarely do.
+    assert set(shown) == {"near_duplicate_text", "co_hashtag", "co_link", "synchronised_activity"}
     assert shown["co_link"]["shared"] == "news.example"  # tracking parameters do not split one link
     assert shown["co_hashtag"]["shared"].startswith("#wakeup")
+
+
+def test_coordination_synchronised_activity_shown_beyond_chance() -> None:
+    group = _coordinate(_batch()).groups[0]
+    shown = {e["behaviour"]: (e, r) for e, r in zip(group.evidence, group.reasons)}
+    evidence, reason = shown["synchronised_activity"]
+    assert evidence["accounts"] == 6 and evidence["window_seconds"] == 60
+    assert evidence["first_at"] <= evidence["last_at"] and "members at" in evidence["shared"]
+    assert "times more often than chance for accounts active on the same days" in reason
+    # The shared reposts stay the first evidence: most posts first.
+    assert group.evidence[0]["behaviour"] == "co_retweet"
+
+
+def test_coordination_synchronised_activity_absent_when_members_never_share_a_minute() -> None:
+    rng = random.Random(4)
+    bodies = []
+    for i in range(6):
+        body = ring_account(i, rng)
+        # Each member five minutes after the previous: within the hour, never in the same minute.
+        body["posts"] = [
+            {**post, "created_at": _stamp(T0 + k * 5 * 3600 + i * 300)}
+            for k, post in enumerate(p for p in body["posts"] if "retweet_of" in p)
+        ]
+        bodies.append(body)
+    found = _coordinate(bodies)
+    assert len(found.groups) == 1 and len(found.groups[0].members) == 6
+    assert "synchronised_activity" not in {e["behaviour"] for e in found.groups[0].evidence}
+
+
+def test_coordination_synchronised_chance_counts_members_active_on_the_same_days() -> None:
+    from model.coordination.network import _synchronised
+
+    day = 20_000 * 1440
+    # Two members posting in the same ten minutes of one day: 10 pair-minutes against 10 x 10 / 1,440 by chance.
+    account = np.repeat(np.array([0, 1], dtype=np.int32), 10)
+    found = _synchronised(account, np.tile(np.arange(10), 2) + day)
+    assert found is not None
+    evidence, reason = found
+    assert (evidence["accounts"], evidence["posts"]) == (2, 20)
+    assert "in 10 minutes, 144 times more often than chance" in reason
+    # The same minutes of different days: never together.
+    assert _synchronised(account, np.concatenate([np.arange(10) + day, np.arange(10) + day + 1440])) is None
+    # Both busy every minute of the day: meeting in each of them is what chance gives.
+    assert _synchronised(np.repeat(np.array([0, 1], dtype=np.int32), 1440), np.tile(np.arange(1440), 2) + day) is None
 
 
 def test_coordination_input_order_changes_nothing() -> None:
@@ -269,3 +314,16 @@ def test_cli_coordination_same_output_in_every_process(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] == outputs[2]
     # The ring reposted 20 posts equally often: the one shown is the first by its label.
     assert outputs[0]["groups"][0]["evidence"][0]["shared"] == "post op-0"
+
+
+def test_coordination_eval_metrics_on_a_small_batch() -> None:
+    from model.coordination_eval import Batch, metrics
+
+    kinds = ["ira", "ira", "ira", "ira", "ordinary", "fan"]
+    batch = Batch(requests=[{} for _ in kinds], category=["A", "A", "A", "B", None, None], kind=kinds)
+    groups = np.array([0, 0, 0, -1, -1, -1])
+    m = metrics(batch, np.array([0.9, 0.8, 0.7, 0.1, 0.3, 0.05]), groups)
+    assert (m["precision"], m["recall"], m["ari"]) == (1.0, 0.75, 1.0)
+    assert m["auc"] == 7 / 8  # only the ungrouped operation account ranks below an other account
+    assert (m["ira_ungrouped"], m["others_grouped"]) == (1, 0)
+    assert m["auc_ungrouped"] == 0.5  # outside the group it ranks between the two others

@@ -406,7 +406,77 @@ def _groups(labels: np.ndarray, scores: np.ndarray, table: ActionTable, settings
         members_per_key = key_accounts(own)
         active = float(np.median(last[group.members] - first[group.members]))
         group.evidence, group.reasons = _evidence(np.arange(co.a.size), co, table, members_per_key, active, settings)
+    of_minute = member_group[table.active_account]
+    for index, group in enumerate(found):
+        mine = of_minute == index
+        synchronised = _synchronised(table.active_account[mine], table.active_minute[mine])
+        if synchronised is not None:
+            # Kept in the order of the other evidence: most posts first (stable, so co-actions lead ties).
+            evidence, reason = synchronised
+            at = sum(1 for e in group.evidence if e["posts"] >= evidence["posts"])
+            group.evidence.insert(at, evidence)
+            group.reasons.insert(at, reason)
     return found
+
+
+# Synchronised activity is evidence when a group's members post in the same minutes at least this much
+# more often than chance, and share at least this many member-pair minutes.
+SYNC_LIFT = 1.5
+SYNC_MIN_PAIRS = 3
+MINUTES_PER_DAY = 1440
+
+
+def _synchronised(account: np.ndarray, minute: np.ndarray) -> tuple[dict[str, Any], str] | None:
+    """Whether a group's members post in the same minutes more often than chance, as evidence and a sentence.
+
+    Args:
+        account: Member of each row; one row per member and minute in which it posted.
+        minute: The row's epoch minute.
+
+    Chance: each member's posting minutes of a day placed at random among that day's 1,440, so a pair
+    active on the same day with k and l minutes meets k * l / 1,440 times by chance; summed over the
+    days and member pairs. Members active on different days never meet by chance or otherwise.
+    """
+    from model.records import format_timestamp
+
+    if minute.size < 2:
+        return None
+    order = np.lexsort((account, minute))
+    account, minute = account[order], minute[order]
+    starts = np.flatnonzero(np.concatenate(([True], minute[1:] != minute[:-1])))
+    members = np.diff(np.append(starts, minute.size))
+    observed = float((members * (members - 1) / 2).sum())
+    if observed < SYNC_MIN_PAIRS:
+        return None
+    day = minute // MINUTES_PER_DAY
+    day_member, per_day = np.unique(combined(day - day.min(), account, int(account.max()) + 1), return_counts=True)
+    day_of = day_member // (int(account.max()) + 1)
+    k = per_day.astype(np.float64)
+    total = np.bincount(day_of, weights=k)
+    squares = np.bincount(day_of, weights=k * k)
+    chance = float(((total * total - squares) / 2).sum()) / MINUTES_PER_DAY
+    lift = observed / chance if chance > 0 else math.inf
+    if lift < SYNC_LIFT:
+        return None
+    shared = members >= 2
+    in_shared = np.repeat(shared, members)
+    busiest = int(np.argmax(members))
+    at = format_timestamp(float(minute[starts[busiest]]) * 60.0)
+    evidence = {
+        "behaviour": BEHAVIOURS[Behaviour.synchronised_activity],
+        "shared": f"posting in the same minutes (busiest: {int(members[busiest])} members at {at})",
+        "accounts": int(np.unique(account[in_shared]).size),
+        "posts": int(in_shared.sum()),
+        "window_seconds": 60.0,
+        "first_at": format_timestamp(float(minute[in_shared].min()) * 60.0),
+        "last_at": format_timestamp(float(minute[in_shared].max()) * 60.0),
+    }
+    times = f"{lift:.0f} times" if lift >= 2 else f"{lift:.1f} times"
+    reason = (
+        f"{evidence['accounts']} accounts posted in the same minute as another member in {int(shared.sum())} "
+        f"minutes, {times} more often than chance for accounts active on the same days"
+    )
+    return evidence, reason
 
 
 def _duration(seconds: float) -> str:
