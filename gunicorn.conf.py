@@ -80,12 +80,21 @@ def child_exit(server, worker):
     multiprocess.mark_process_dead(worker.pid)
 
 
-def post_worker_init(worker):
-    """Moves what the worker loaded (modules, the model) out of the garbage collector's scans.
+# Young-generation collections start after this many net allocations of tracked objects (Python's
+# default: 700). A 200-post request keeps more than 700 alive at its peak, so the default collected once
+# per request (0.09-0.12 ms of a 4 ms request, in process); what a request allocates is freed by
+# reference counting when it ends, and from 5,000 on no collection ran in 1,000 requests.
+GC_YOUNG_THRESHOLD = 10_000
 
-    Scoring allocates many short-lived objects; without this every full collection walks the model
-    and the imported modules again (measured: batch scoring about 20% faster with the freeze).
+
+def post_worker_init(worker):
+    """Moves what the worker loaded (modules, the model) out of the garbage collector's scans, and lets
+    requests allocate without a young collection each.
+
+    Scoring allocates many short-lived objects; without the freeze every full collection walks the
+    model and the imported modules again (measured: batch scoring about 20% faster with it).
     """
     import gc
 
     gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
