@@ -107,6 +107,26 @@ def test_coordination_fans_of_one_viral_post_not_grouped() -> None:
     assert (found.scores[6:] < 0.5).all()
 
 
+def test_coordination_outsider_joins_a_group_only_through_weighty_co_actions() -> None:
+    rng = random.Random(7)
+
+    def bystander(name: str, ring_posts: int) -> dict[str, Any]:
+        # Reposts the ring's first posts within a minute of the ring, and otherwise posts its own things.
+        reposts = [
+            {"created_at": _stamp(T0 + k * 5 * 3600 + 50), "retweet_of": {"id": f"op-{k}", "author": "operator"}}
+            for k in range(ring_posts)
+        ]
+        return {"account": {"id": name}, "posts": reposts + _own_posts(rng, name)}
+
+    bodies = _batch() + [bystander("once", 1), bystander("thrice", 3)]
+    found = _coordinate(bodies)
+    ring_group = found.group_of[0]
+    # One shared post with each member weighs under half a link; three weigh more.
+    assert found.group_of[-2] == -1 and found.group_of[-1] == ring_group
+    # Without the floor, one shared post with two or more members was enough to join.
+    assert _coordinate(bodies, Settings(attach_weight=0.0)).group_of[-2] == ring_group
+
+
 def test_coordination_ring_spread_beyond_the_window_not_grouped() -> None:
     rng = random.Random(3)
     bodies = [ring_account(i, rng) for i in range(6)]
