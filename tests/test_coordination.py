@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from api import schemas
 from api.auth import KeyStore, mint
 from cli import main as cli_main
 from model.coordination import ActionCollector, Settings, coordinate
@@ -259,6 +260,9 @@ def test_coordination_route_slots_groups_and_a_bad_account(client: Any) -> None:
     assert all(s["group"] is None for s in slots[7:])
     assert body["groups"][0]["accounts"] == [f"ring-{i}" for i in range(6)]
     assert body["groups"][0]["evidence"][0]["window_seconds"] == 3600
+    # The minute evidence as the documented response shape declares it.
+    assert "synchronised_activity" in [e["behaviour"] for e in body["groups"][0]["evidence"]]
+    assert schemas.GroupSchema(many=True).validate(body["groups"]) == {}
 
 
 def test_coordination_route_window_and_group_size(client: Any) -> None:
