@@ -32,11 +32,11 @@ class Settings:
             operations co-act member with member; organic communities (people live-tweeting the same
             events) are chains of pairs.
         attach: An account outside the groups joins the group it co-acted with through at least this many
-            members,
-        attach_weight: each through shared actions weighing at least this much (half a link). Through any
-            co-action, chance meetings on popular actions attached nearly everyone to the large groups of
-            big batches (20,000 synthetic accounts: 19,678 grouped, 5% of them ring members; with the
-            floor 1,021, all of them ring members).
+            members.
+        attach_weight: Only pairs whose shared actions weigh at least this much (half a link) count for
+            ``attach``. Counting any co-action, chance meetings on popular actions attached nearly everyone
+            to the large groups of big batches (20,000 synthetic accounts: 19,678 grouped, 5% of them ring
+            members; with this floor 1,021, all of them ring members).
         resolution: Leiden's modularity resolution (below 1: fewer, larger communities).
         max_lag: Per action, each event is compared with this many later events (bounds the work of a
             burst on a very popular action; neighbours in time still link the whole burst).
