@@ -324,7 +324,7 @@ class EvidenceSchema(Schema):
     posts = fields.Integer(
         required=True,
         metadata={
-            "description": "Their posts that took part (for synchronised_activity: member-minutes in shared minutes)."
+            "description": "Their posts that took part (synchronised_activity: posts in minutes two members shared)."
         },
     )
     window_seconds = fields.Float(

@@ -200,6 +200,11 @@ def test_coordination_synchronised_chance_counts_members_active_on_the_same_days
     assert found is not None
     evidence, reason = found
     assert (evidence["accounts"], evidence["posts"]) == (2, 20)
+    # Posts are counted as made: three in one of those minutes count three.
+    posts = np.ones(20, dtype=np.int32)
+    posts[0] = 3
+    found = _synchronised(account, np.tile(np.arange(10), 2) + day, posts)
+    assert found is not None and found[0]["posts"] == 22
     assert "in 10 minutes, 144 times more often than chance" in reason
     # The same minutes of different days: never together.
     assert _synchronised(account, np.concatenate([np.arange(10) + day, np.arange(10) + day + 1440])) is None

@@ -120,8 +120,9 @@ class ActionTable:
 
     ``key`` indexes ``labels`` (what was shared, as shown in evidence) and ``behaviour`` (per key).
     ``first_at`` and ``last_at`` are each account's first and last action of any kind (its active span).
-    ``active_account`` and ``active_minute`` list the minutes (epoch minutes) in which each account
-    posted anything, one row per account and minute: the synchronised-activity evidence reads them.
+    ``active_account``, ``active_minute`` and ``active_posts`` list the minutes (epoch minutes) in which
+    each account posted anything and how many posts it made in each, one row per account and minute:
+    the synchronised-activity evidence reads them.
     """
 
     account: np.ndarray
@@ -134,11 +135,14 @@ class ActionTable:
     last_at: np.ndarray
     active_account: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     active_minute: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    active_posts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
 
 
-def active_minutes(timeline: Timeline) -> np.ndarray:
-    """The distinct epoch minutes in which the timeline's posts were made, ascending."""
-    return np.unique(np.floor(np.asarray(timeline.created_at, dtype=np.float64) / 60.0).astype(np.int64))
+def active_minutes(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct epoch minutes in which the timeline's posts were made (ascending), and how many in each."""
+    minutes = np.floor(np.asarray(timeline.created_at, dtype=np.float64) / 60.0).astype(np.int64)
+    distinct, posts = np.unique(minutes, return_counts=True)
+    return distinct, posts.astype(np.int32)
 
 
 class ActionCollector:
@@ -160,9 +164,10 @@ class ActionCollector:
         self._label_end = array("q")
         self._first = array("d")
         self._last = array("d")
-        # Posting minutes, 12 bytes per account and minute (about 240 MB at 100,000 accounts of 200 posts).
+        # Posting minutes, 16 bytes per account and minute (about 320 MB at 100,000 accounts of 200 posts).
         self._active_account = array("i")
         self._active_minute = array("q")
+        self._active_posts = array("i")
         self._labels = tempfile.TemporaryFile()
         self._written = 0
         self.n_accounts = 0
@@ -187,8 +192,9 @@ class ActionCollector:
             self._labels.write(b"".join(labels))
         self._first.append(first)
         self._last.append(last)
-        minutes = active_minutes(timeline)
+        minutes, posts = active_minutes(timeline)
         self._active_minute.frombytes(minutes.tobytes())
+        self._active_posts.frombytes(posts.tobytes())
         self._active_account.frombytes(np.full(minutes.size, account, dtype=np.int32).tobytes())
         return account
 
@@ -201,6 +207,7 @@ class ActionCollector:
         # Views, not copies (the largest columns): the collector takes no accounts once its table is built.
         active_account = np.frombuffer(self._active_account, dtype=np.int32)
         active_minute = np.frombuffer(self._active_minute, dtype=np.int64)
+        active_posts = np.frombuffer(self._active_posts, dtype=np.int32)
         if hashes.size == 0:
             empty = np.empty(0, np.int64)
             return ActionTable(
@@ -214,6 +221,7 @@ class ActionCollector:
                 last_at=last_at,
                 active_account=active_account,
                 active_minute=active_minute,
+                active_posts=active_posts,
             )
         distinct, first_row, key = np.unique(hashes, return_index=True, return_inverse=True)
         shared = accounts_per_key(key, account, self.n_accounts, distinct.size) >= 2
@@ -238,6 +246,7 @@ class ActionCollector:
             last_at=last_at,
             active_account=active_account,
             active_minute=active_minute,
+            active_posts=active_posts,
         )
 
 

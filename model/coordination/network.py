@@ -419,7 +419,7 @@ def _groups(labels: np.ndarray, scores: np.ndarray, table: ActionTable, settings
     of_minute = member_group[table.active_account]
     for index, group in enumerate(found):
         mine = of_minute == index
-        synchronised = _synchronised(table.active_account[mine], table.active_minute[mine])
+        synchronised = _synchronised(table.active_account[mine], table.active_minute[mine], table.active_posts[mine])
         if synchronised is not None:
             # Kept in the order of the other evidence: most posts first (stable, so co-actions lead ties).
             evidence, reason = synchronised
@@ -436,12 +436,15 @@ SYNC_MIN_PAIRS = 3
 MINUTES_PER_DAY = 1440
 
 
-def _synchronised(account: np.ndarray, minute: np.ndarray) -> tuple[dict[str, Any], str] | None:
+def _synchronised(
+    account: np.ndarray, minute: np.ndarray, posts: np.ndarray | None = None
+) -> tuple[dict[str, Any], str] | None:
     """Whether a group's members post in the same minutes more often than chance, as evidence and a sentence.
 
     Args:
         account: Member of each row; one row per member and minute in which it posted.
         minute: The row's epoch minute.
+        posts: How many posts the member made in that minute (one each when not given).
 
     Chance: each member's posting minutes of a day placed at random among that day's 1,440, so a pair
     active on the same day with k and l minutes meets k * l / 1,440 times by chance; summed over the
@@ -453,6 +456,7 @@ def _synchronised(account: np.ndarray, minute: np.ndarray) -> tuple[dict[str, An
         return None
     order = np.lexsort((account, minute))
     account, minute = account[order], minute[order]
+    posts = np.ones(minute.size, dtype=np.int64) if posts is None else np.asarray(posts)[order]
     starts = np.flatnonzero(np.concatenate(([True], minute[1:] != minute[:-1])))
     members = np.diff(np.append(starts, minute.size))
     observed = float((members * (members - 1) / 2).sum())
@@ -476,7 +480,7 @@ def _synchronised(account: np.ndarray, minute: np.ndarray) -> tuple[dict[str, An
         "behaviour": BEHAVIOURS[Behaviour.synchronised_activity],
         "shared": f"posting in the same minutes (busiest: {int(members[busiest])} members at {at})",
         "accounts": int(np.unique(account[in_shared]).size),
-        "posts": int(in_shared.sum()),
+        "posts": int(posts[in_shared].sum()),
         "window_seconds": 60.0,
         "first_at": format_timestamp(float(minute[in_shared].min()) * 60.0),
         "last_at": format_timestamp(float(minute[in_shared].max()) * 60.0),
