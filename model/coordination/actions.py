@@ -11,6 +11,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
@@ -208,20 +209,23 @@ class ActionCollector:
         active_account = np.frombuffer(self._active_account, dtype=np.int32)
         active_minute = np.frombuffer(self._active_minute, dtype=np.int64)
         active_posts = np.frombuffer(self._active_posts, dtype=np.int32)
+        # What every account has, whether or not any of its actions was shared.
+        per_account: dict[str, Any] = {
+            "n_accounts": self.n_accounts,
+            "first_at": first_at,
+            "last_at": last_at,
+            "active_account": active_account,
+            "active_minute": active_minute,
+            "active_posts": active_posts,
+        }
         if hashes.size == 0:
-            empty = np.empty(0, np.int64)
             return ActionTable(
                 account=np.empty(0, np.int32),
-                key=empty,
+                key=np.empty(0, np.int64),
                 t=np.empty(0, np.float64),
                 labels=[],
                 behaviour=np.empty(0, np.int8),
-                n_accounts=self.n_accounts,
-                first_at=first_at,
-                last_at=last_at,
-                active_account=active_account,
-                active_minute=active_minute,
-                active_posts=active_posts,
+                **per_account,
             )
         distinct, first_row, key = np.unique(hashes, return_index=True, return_inverse=True)
         shared = accounts_per_key(key, account, self.n_accounts, distinct.size) >= 2
@@ -241,12 +245,7 @@ class ActionCollector:
             t=np.frombuffer(self._t, dtype=np.float64)[kept].copy(),
             labels=labels,
             behaviour=np.frombuffer(self._behaviour, dtype=np.int8)[rows].copy(),
-            n_accounts=self.n_accounts,
-            first_at=first_at,
-            last_at=last_at,
-            active_account=active_account,
-            active_minute=active_minute,
-            active_posts=active_posts,
+            **per_account,
         )
 
 

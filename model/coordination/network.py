@@ -398,6 +398,7 @@ def _groups(labels: np.ndarray, scores: np.ndarray, table: ActionTable, settings
     for index, group in enumerate(found):
         member_group[group.members] = index
     of_action = member_group[table.account]
+    of_minute = member_group[table.active_account]
     first, last = table.first_at, table.last_at
     for index, group in enumerate(found):
         mine = of_action == index
@@ -416,10 +417,10 @@ def _groups(labels: np.ndarray, scores: np.ndarray, table: ActionTable, settings
         members_per_key = key_accounts(own)
         active = float(np.median(last[group.members] - first[group.members]))
         group.evidence, group.reasons = _evidence(np.arange(co.a.size), co, table, members_per_key, active, settings)
-    of_minute = member_group[table.active_account]
-    for index, group in enumerate(found):
-        mine = of_minute == index
-        synchronised = _synchronised(table.active_account[mine], table.active_minute[mine], table.active_posts[mine])
+        posting = of_minute == index
+        synchronised = _synchronised(
+            table.active_account[posting], table.active_minute[posting], table.active_posts[posting]
+        )
         if synchronised is not None:
             # Kept in the order of the other evidence: most posts first (stable, so co-actions lead ties).
             evidence, reason = synchronised
