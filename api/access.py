@@ -7,21 +7,19 @@ A test walks ``app.url_map`` so that a new route cannot slip through.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_limiter import Limiter
+from werkzeug.datastructures import Headers
 
 from api import quotas
-from api.auth import QuotaNeverFits, presented_key
 from api.resources import KeySource
-from model.errors import BotlensError
+from model.errors import BotlensError, QuotaNeverFits
 
-BATCH = "v1.BatchScoreView"
-LOOKUP = "accounts.LookupView"
-COORDINATION = "coordination.CoordinationView"
 V = TypeVar("V")
 
 
@@ -31,12 +29,40 @@ def public(view: V) -> V:
     return view
 
 
+def costs(accounts: Callable[[], int]) -> Callable[[V], V]:
+    """Declares what a request to a view costs against its key's quota: ``accounts()`` units, at least one.
+
+    Views that take many accounts (batches, lookups, coordination) count each, so batching does not
+    multiply a quota; a view without this declaration costs one unit. ``accounts`` reads the request
+    (once: the view reads the same parse); a body it cannot read costs one unit, and the view reports
+    its problem.
+    """
+
+    def declare(view: V) -> V:
+        view.botlens_cost = staticmethod(accounts)  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def _view_class(app: Flask, endpoint: str | None) -> Any:
+    view = app.view_functions.get(endpoint or "")
+    return getattr(view, "view_class", view)
+
+
 def is_public(app: Flask, endpoint: str | None) -> bool:
     """Whether the endpoint's view was declared public (unknown endpoints are 404s and need nothing)."""
     if endpoint is None:
         return True
-    view = app.view_functions.get(endpoint)
-    return bool(getattr(getattr(view, "view_class", view), "botlens_public", False))
+    return bool(getattr(_view_class(app, endpoint), "botlens_public", False))
+
+
+def presented_key(headers: Mapping[str, str] | Headers) -> str | None:
+    """The key from ``Authorization: Bearer`` or ``X-API-Key``."""
+    auth = headers.get("Authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return headers.get("X-API-Key") or None
 
 
 def _state() -> Any:
@@ -73,17 +99,12 @@ def _unlimited() -> bool:
 
 
 def _cost() -> int:
-    """A batch, lookup or coordination request costs one unit per account, so batching does not multiply a quota."""
-    if request.endpoint not in (BATCH, LOOKUP, COORDINATION):
+    """What the request costs: the units its view declares (:func:`costs`), else one."""
+    accounts = getattr(_view_class(current_app, request.endpoint), "botlens_cost", None)
+    if accounts is None:
         return 1
-    from api.accounts import lookup_items
-    from api.coordination import coordination_body
-    from api.views import batch_items
-
     try:
-        if request.endpoint == COORDINATION:
-            return max(1, len(coordination_body()["accounts"]))
-        return max(1, len(batch_items() if request.endpoint == BATCH else lookup_items()))
+        return max(1, int(accounts()))
     except BotlensError:  # The view reports the body's problem; here it only costs one unit.
         return 1
 

@@ -11,11 +11,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import observability, schemas, storage
-from api.auth import ScopeRequired
-from api.errors import item_problem
-from api.views import SECURITY, json_body, json_response, once_per_request, problems
+from api.access import costs
+from api.requests import json_body, once_per_request
+from api.responses import SECURITY, json_response, problems
+from model.errors import NotStored, ScopeRequired
+from model.problems import item_problem
 from model.validation import load
-from store import NotStored
 
 blp = Blueprint("accounts", __name__, description="Stored results, lookups and feedback")
 HISTORY_QUERY = schemas.HistoryQuerySchema()
@@ -75,6 +76,7 @@ class AccountView(MethodView):
 
 
 @blp.route("/v1/accounts/lookup")
+@costs(lambda: len(lookup_items()))
 class LookupView(MethodView):
     """Many accounts' stored results."""
 

@@ -15,7 +15,7 @@ import zlib
 from flask import Request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from api.errors import UnsupportedMediaType
+from model.errors import UnsupportedMediaType
 
 # Read and inflated in pieces of this size.
 CHUNK = 1 << 16

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from model.contract import DEFAULT_LIMITS
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD
-from model.signing import DEFAULT_PUBLIC_KEY
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY
+from store.settings import DEFAULTS as STORE
 
 ENV_PREFIX = "BOTLENS"
 
@@ -21,8 +19,6 @@ class Config:
     MODEL_PUBLIC_KEY_PATH: str | None = str(DEFAULT_PUBLIC_KEY)
     # Development only: load a model whose card is not signed (its checksum is still checked).
     ALLOW_UNSIGNED_MODELS: bool = False
-    # Committed OpenAPI document served at /openapi.yaml.
-    OPENAPI_PATH: str = str(Path(__file__).resolve().parent.parent / "openapi.yaml")
     # Largest request body in bytes (413 above it): a full batch of profile-only accounts or about
     # 100 accounts of 200 posts.
     MAX_CONTENT_LENGTH: int = 32 * 1024 * 1024
@@ -35,7 +31,7 @@ class Config:
     MAX_STRING_LENGTH: int = DEFAULT_LIMITS.string_length
     MAX_LIST_LENGTH: int = DEFAULT_LIMITS.list_length
     # Accounts per POST /v1/coordination (also bounded by MAX_CONTENT_LENGTH).
-    MAX_COORDINATION_ACCOUNTS: int = 5000
+    MAX_COORDINATION_ACCOUNTS: int = DEFAULT_LIMITS.coordination_accounts
     # Features reported per class in explanations.
     TOP_FEATURES: int = 5
     # API keys: off for local use. When on, the scoring routes need 'Authorization: Bearer <key>' or
@@ -50,22 +46,22 @@ class Config:
     ANONYMOUS_QUOTA_PER_MINUTE: int = 0
     RATELIMIT_STORAGE_URI: str | None = None
     # Folder for files the workers of one instance share: the quota counters and the last verified
-    # model and readable keys (the fallbacks when a reload brings a bad file). gunicorn.conf.py makes a
+    # model and readable keys (the fallbacks when a reload brings a bad file). api.server makes a
     # fresh one per start when unset (kept across HUPs); an app created outside gunicorn makes its own.
     STATE_DIR: str | None = None
     # Score store: every scored result is kept (scores, label, top reasons; never post text or bios) for
     # lookups by account and handle. STORE_URL: unset = an embedded SQLite file in STORE_DIR;
     # postgresql://user:pass@host/db for PostgreSQL. Writes happen behind the response; a store that is
     # down or too far behind never fails a score (the result says it was not stored).
-    STORE_ENABLED: bool = True
-    STORE_URL: str | None = None
+    STORE_ENABLED: bool = STORE.enabled
+    STORE_URL: str | None = STORE.url
     # Folder of the embedded store (kept across restarts, unlike STATE_DIR): unset = $XDG_DATA_HOME/botlens
     # or ~/.local/share/botlens.
-    STORE_DIR: str | None = None
+    STORE_DIR: str | None = STORE.folder
     # Results older than this many days are deleted by `botlens store prune` (0 = keep them all).
-    STORE_RETENTION_DAYS: float = 0
+    STORE_RETENTION_DAYS: float = STORE.retention_days
     # Results a worker may hold unwritten before it stops accepting more (each result says it was not stored).
-    STORE_MAX_PENDING: int = 50_000
+    STORE_MAX_PENDING: int = STORE.max_pending
     # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
     CORS_ORIGINS: list[str] = []
     # Reverse proxies in front (deploy/nginx.conf: 1) whose X-Forwarded-For the app trusts for the

@@ -11,10 +11,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import schemas
-from api.errors import item_problem
-from api.views import FORMAT_QUERY, SECURITY, json_body, json_response, once_per_request, problems
+from api.access import costs
+from api.requests import json_body, once_per_request, validator
+from api.responses import SECURITY, json_response, problems
 from model import pipeline
 from model.coordination import Settings
+from model.problems import item_problem
 
 blp = Blueprint("coordination", __name__, description="Coordinated groups")
 
@@ -31,10 +33,11 @@ def coordination_body() -> dict[str, Any]:
 
 
 @blp.route("/v1/coordination")
+@costs(lambda: len(coordination_body()["accounts"]))
 class CoordinationView(MethodView):
     """Find coordinated groups."""
 
-    @blp.arguments(FORMAT_QUERY, location="query", as_kwargs=True)
+    @blp.arguments(schemas.FORMAT_QUERY, location="query", as_kwargs=True)
     @blp.doc(
         requestBody={"required": True, "content": {"application/json": {"schema": schemas.CoordinationRequestSchema}}}
     )
@@ -50,8 +53,7 @@ class CoordinationView(MethodView):
             window_seconds=defaults.window_seconds if window is None else float(window),
             min_group_size=int(body["min_group_size"]),
         )
-        state = current_app.extensions["botlens"]
         result = pipeline.coordination_slots(
-            state.validator, format, body["accounts"], time.time(), settings, problem=item_problem
+            validator(), format, body["accounts"], time.time(), settings, problem=item_problem
         )
         return json_response(result)

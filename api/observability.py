@@ -1,7 +1,7 @@
 """Request ids, structured JSON logs and Prometheus metrics.
 
 Metrics work with several gunicorn workers through prometheus-client's multiprocess mode: set
-``PROMETHEUS_MULTIPROC_DIR`` to an empty folder before the workers start (gunicorn.conf.py does).
+``PROMETHEUS_MULTIPROC_DIR`` to an empty folder before the workers start (api.server does).
 Logs never carry request bodies, so no post text reaches them.
 """
 

@@ -24,10 +24,10 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge
 
-from api.auth import KeyStore
 from model.errors import ArtifactError
 from model.scoring import Scorer
 from model.signing import signature_path
+from store.keys import KeyStore
 
 log = logging.getLogger(__name__)
 

@@ -61,7 +61,11 @@ class FormatQuerySchema(Schema):
     )
 
 
-AccountSchema, ScoreRequestSchema, BatchRequestSchema = make_request_schemas(Limits())
+# One instance for every request: flask-smorest would build a schema object per request from the class.
+FORMAT_QUERY = FormatQuerySchema()
+
+
+_, ScoreRequestSchema, BatchRequestSchema = make_request_schemas(Limits())
 
 
 class FeatureExplanationSchema(Schema):
@@ -161,7 +165,6 @@ class ModelCardSchema(Schema):
 
 
 # Score store routes.
-FEEDBACK_LABELS = tuple(dict.fromkeys((*LABELS, "human")))
 NOTE_LENGTH = 2000
 LOOKUP_LIMIT = 1000
 
@@ -247,7 +250,7 @@ class FeedbackRequestSchema(_Strict):
 
     platform = _platform()
     account_id = fields.String(required=True, validate=validate.Length(1, DEFAULT_LIMITS.string_length))
-    label = fields.String(required=True, validate=validate.OneOf(FEEDBACK_LABELS))
+    label = fields.String(required=True, validate=validate.OneOf(LABELS))
     note = fields.String(
         allow_none=True, validate=validate.Length(max=NOTE_LENGTH), metadata={"description": "Why, in a few words."}
     )
@@ -306,7 +309,7 @@ def coordination_request_schema(max_accounts: int) -> type[Schema]:
     return CoordinationRequestSchema
 
 
-CoordinationRequestSchema = coordination_request_schema(5000)
+CoordinationRequestSchema = coordination_request_schema(DEFAULT_LIMITS.coordination_accounts)
 
 
 class EvidenceSchema(Schema):

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from api import observability
-from model.scoring import ScoringInput
-from store import Store, StoreDisabled, StoreUnavailable
-from store.database import sqlite_url
+from model.errors import StoreDisabled, StoreUnavailable
+from model.records import ScoringInput
+from store import Store
+from store.settings import StoreSettings
 from store.writer import WriteBehind
 
 log = logging.getLogger(__name__)
@@ -31,24 +30,12 @@ class StoreState:
     writer: WriteBehind
 
 
-def store_dir(config: Any) -> Path:
-    """STORE_DIR, else $XDG_DATA_HOME/botlens, else ~/.local/share/botlens."""
-    if config.get("STORE_DIR"):
-        return Path(config["STORE_DIR"])
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "botlens"
-
-
-def store_url(config: Any) -> str:
-    """STORE_URL, else the embedded SQLite file in the data folder."""
-    return str(config.get("STORE_URL") or sqlite_url(store_dir(config) / "botlens.sqlite3"))
-
-
 def init_app(app: Flask) -> None:
     """Opens (and migrates) the store when STORE_ENABLED; a store that fails stays off until it recovers."""
-    if not app.config["STORE_ENABLED"]:
+    settings = StoreSettings.from_config(app.config)
+    if not settings.enabled:
         return
-    store = Store(store_url(app.config))
+    store = Store(settings.database_url())
     up = True
     try:
         store.migrate()
@@ -58,7 +45,7 @@ def init_app(app: Flask) -> None:
         up = False
     writer = WriteBehind(
         store,
-        max_pending=int(app.config["STORE_MAX_PENDING"]),
+        max_pending=int(settings.max_pending),
         up=up,
         on_unsaved=lambda reason, n: observability.STORE_UNSAVED.labels(reason).inc(n),
         on_written=observability.STORE_WRITTEN.inc,

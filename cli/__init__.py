@@ -19,17 +19,27 @@ from typing import Any
 
 import orjson
 
-from api.errors import problem, problem_for_exception
 from cli import coordination as coordination_cli
 from cli import keys
 from cli import store as store_cli
 from model.pipeline import score_slots
 from model.platforms import FORMATS
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
-from model.signing import DEFAULT_PUBLIC_KEY
+from model.problems import problem, problem_for
+from model.results import FLAT_COLUMNS, flat
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, Scorer
 from model.validation import Validator
 
 CHUNK = 256
+# How `botlens serve` starts the service: gunicorn with the settings module inside the package.
+SERVER_SETTINGS = "python:api.server"
+APP = "api.app:create_app()"
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    types = {"string": pa.string(), "long": pa.int64(), "double": pa.float64(), "array<string>": pa.list_(pa.string())}
+    return pa.schema([(name, types[kind]) for name, kind in FLAT_COLUMNS])
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
@@ -60,17 +70,6 @@ class _Malformed:
         self.message = message
 
 
-def flat_row(result: dict[str, Any]) -> dict[str, Any]:
-    """A result as flat columns (for Parquet and Spark): scores as columns, explanations as JSON text."""
-    row = {k: result[k] for k in ("account_id", "platform", "model_version", "observed_at", "n_posts", "label")}
-    for cls, score in result["scores"].items():
-        row[f"score_{cls}"] = score
-    row["top_reasons"] = [f["reason"] for expl in result["explanations"].values() for f in expl["top_features"][:1]]
-    row["explanations"] = orjson.dumps(result["explanations"]).decode()
-    row["warnings"] = result["warnings"]
-    return row
-
-
 class _Writer:
     def __init__(self, path: Path) -> None:
         self.parquet = path.suffix == ".parquet"
@@ -87,10 +86,10 @@ class _Writer:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist([flat_row(r) for r in results])
+        table = pa.Table.from_pylist([flat(r) for r in results], schema=_arrow_schema())
         if self._pq_writer is None:
             self._pq_writer = pq.ParquetWriter(self.path, table.schema)
-        self._pq_writer.write_table(table.cast(self._pq_writer.schema))
+        self._pq_writer.write_table(table)
 
     def close(self) -> None:
         if self._handle:
@@ -143,7 +142,7 @@ def score_file(
                 [raw for _, raw in good],
                 time.time(),
                 top_k=5,
-                problem=lambda exc, _index: problem_for_exception(exc),
+                problem=lambda exc, _index: problem_for(exc),
             )
             results = []
             for (n, _), slot in zip(good, slots):
@@ -175,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``botlens`` console script."""
     parser = argparse.ArgumentParser(prog="botlens", description="Account-integrity scoring.")
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP service under gunicorn (gunicorn.conf.py)")
+    serve = sub.add_parser("serve", help="run the HTTP service under gunicorn (api.server)")
     serve.add_argument("--bind", default=None, help="host:port (default 127.0.0.1:8000)")
     serve.add_argument("--workers", type=int, default=None)
     score = sub.add_parser("score", help="score a JSONL or Parquet file offline")
@@ -186,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     score.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT)
     score.add_argument("--card", type=Path, default=DEFAULT_CARD)
     score.add_argument("--public-key", type=Path, default=DEFAULT_PUBLIC_KEY, help="key the card is signed for")
-    train = sub.add_parser("train", help="train on the shared data (python -m model.train)")
+    train = sub.add_parser("train", help="train on the shared data (python -m model.training.train)")
     train.add_argument("args", nargs=argparse.REMAINDER)
     keys.add_parser(sub)
     store_cli.add_parsers(sub)
@@ -198,11 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ["BOTLENS_BIND"] = args.bind
         if args.workers:
             os.environ["BOTLENS_WORKERS"] = str(args.workers)
-        config = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        os.execv(str(gunicorn), [str(gunicorn), "-c", str(config), "api:create_app()"])
+        os.execv(str(gunicorn), [str(gunicorn), "-c", SERVER_SETTINGS, APP])
     if args.command == "train":
-        from model.train import main as train_main
+        # Training's dependencies (pandas, scikit-learn) load only for this command.
+        from model.training.train import main as train_main
 
         return train_main(args.args)
     if args.command == "keys":

@@ -16,11 +16,11 @@ from typing import Any
 
 import orjson
 
-from api.errors import problem_for_exception
 from model.coordination import Settings, coordinate
 from model.errors import MalformedInputError
 from model.pipeline import collect_actions, coordination_response
 from model.platforms import FORMATS
+from model.problems import problem_for
 from model.validation import Validator
 
 
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, reader: Any) -> int:
             args.format,
             bodies(),
             time.time(),
-            problem=lambda exc, index: {**problem_for_exception(exc), "line": lines[index]},
+            problem=lambda exc, index: {**problem_for(exc), "line": lines[index]},
         )
     table = collected.actions.table()
     ids = collected.ids

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from api.auth import SCOPES, KeyStore, mint
+from store.keys import SCOPES, KeyStore, mint
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -1,6 +1,6 @@
 """``botlens store`` (migrate, prune, count) and ``botlens feedback export``: the score store from the shell.
 
-They read the service's configuration (``Config`` and ``BOTLENS_*`` variables), so they act on the
+They read the store's settings from the service's variables (``store.settings``), so they act on the
 store the service writes: ``BOTLENS_STORE_URL`` or the SQLite file in ``BOTLENS_STORE_DIR``.
 """
 
@@ -12,19 +12,10 @@ import time
 from pathlib import Path
 
 import orjson
-from flask import Config as FlaskConfig
 
-from api.config import ENV_PREFIX, Config
-from api.storage import store_url
-from store import Store, StoreUnavailable
-
-
-def service_config() -> FlaskConfig:
-    """The configuration the service would run with (defaults and BOTLENS_* variables)."""
-    config = FlaskConfig(str(Path.cwd()))
-    config.from_object(Config)
-    config.from_prefixed_env(ENV_PREFIX)
-    return config
+from model.errors import StoreUnavailable
+from store import Store
+from store.settings import StoreSettings
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -43,8 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carries out a ``store`` or ``feedback`` action."""
-    config = service_config()
-    store = Store(store_url(config))
+    settings = StoreSettings.from_environ()
+    store = Store(settings.database_url())
     try:
         store.migrate()
         if args.command == "feedback":
@@ -55,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                     count += 1
             print(f"exported {count} feedback records to {args.output}", file=sys.stderr)
         elif args.action == "prune":
-            days = float(args.days if args.days is not None else config["STORE_RETENTION_DAYS"])
+            days = float(args.days if args.days is not None else settings.retention_days)
             if days <= 0:
                 print(
                     "no retention period set (--days or BOTLENS_STORE_RETENTION_DAYS): nothing pruned", file=sys.stderr

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export BOTLENS_BIND="${BOTLENS_BIND:-127.0.0.1:8001}" BOTLENS_PROXY_HOPS="${BOTLENS_PROXY_HOPS:-1}"
-gunicorn -c gunicorn.conf.py 'api:create_app()' &
+botlens serve &
 gunicorn_pid=$!
 nginx -c "$PWD/deploy/nginx.conf" -g 'daemon off;' &
 nginx_pid=$!

@@ -1,6 +1,6 @@
 """The comparison endpoint: parses the same body with the same JSON library and returns a tiny answer.
 
-``gunicorn -c gunicorn.conf.py 'loadtests.bare:create_app()'`` runs it under the service's config.
+``gunicorn -c python:api.server 'loadtests.bare:create_app()'`` runs it under the service's config.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Side-by-side throughput benchmark and in-process stage costs: ``python -m loadtests.bench``.
 
 1. Starts the scoring service and the bare parse-only endpoint (``loadtests/bare.py``) under the same
-   ``gunicorn.conf.py``, one after the other, and drives each with the same wrk load (16 connections,
+   ``api.server``, one after the other, and drives each with the same wrk load (16 connections,
    a real 200-post account body), ``--runs`` times alternating; prints req/s, p50/p95/p99 latency and
    the score/bare ratio (medians), and the workers' resident memory.
 2. In process: cold start (import + model load), per-stage cost for one 200-post account (parse,
@@ -71,7 +71,7 @@ class Server:
         }
         gunicorn = Path(sys.executable).parent / "gunicorn"
         self.proc = subprocess.Popen(
-            [str(gunicorn), "-c", "gunicorn.conf.py", app],
+            [str(gunicorn), "-c", "python:api.server", app],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -140,11 +140,11 @@ def http_side_by_side(
     )
     apps: list[tuple[str, str, dict[str, str]]] = [
         ("bare", "loadtests.bare:create_app()", {}),
-        ("score", "api:create_app()", {}),
+        ("score", "api.app:create_app()", {}),
     ]
     if store_off:
         # The same service without the score store: what keeping every result costs.
-        apps.append(("score-nostore", "api:create_app()", {"BOTLENS_STORE_ENABLED": "false"}))
+        apps.append(("score-nostore", "api.app:create_app()", {"BOTLENS_STORE_ENABLED": "false"}))
     if floor:
         # The scoring app without feature extraction (loadtests/floor.py): the ceiling of everything else.
         apps.append(("floor", "loadtests.floor:create_app()", {}))
@@ -199,8 +199,8 @@ def batch_bodies(bodies: dict[str, list[bytes]], kind: str) -> list[bytes]:
 
 def _batch_process(kind: str, barrier: Any, passes: int) -> float:
     """One process of the parallel batch figure: load as a worker does, wait for the others, score."""
-    from api.errors import item_problem
     from model.pipeline import score_slots
+    from model.problems import item_problem
     from model.scoring import Scorer
     from model.validation import Validator
 
@@ -235,7 +235,7 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
         [
             sys.executable,
             "-c",
-            "import time; t=time.perf_counter(); from api import create_app; "
+            "import time; t=time.perf_counter(); from api.app import create_app; "
             "app=create_app(); print(time.perf_counter()-t)",
         ],
         capture_output=True,
@@ -247,8 +247,9 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
         f"(process total {time.perf_counter() - start:.2f} s)"
     )
 
-    from api.errors import item_problem
-    from model.pipeline import result, score_slots
+    from model.pipeline import score_slots
+    from model.problems import item_problem
+    from model.results import result
     from model.scoring import Scorer
     from model.validation import Validator
 
@@ -267,7 +268,7 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
     t_explb, _ = _timed(lambda: scorer.raw_and_contributions(X), 5)
     t_score1, _ = _timed(lambda: [scorer.score([i]) for i in items], 5)
     t_score, scored = _timed(lambda: scorer.score(items), 5)
-    t_ser, _ = _timed(lambda: [orjson.dumps(result(scorer, i, s)) for i, s in zip(items, scored)], 5)
+    t_ser, _ = _timed(lambda: [orjson.dumps(result(scorer.version, i, s)) for i, s in zip(items, scored)], 5)
     print("per-stage cost, one 200-post account (ms, best of repeats):")
     for name, t in (
         ("parse only (orjson, for reference)", t_parse),
@@ -282,7 +283,7 @@ def in_process(bodies: dict[str, list[bytes]], floor: bool = False) -> None:
         ("serialise (orjson)", t_ser),
     ):
         print(f"  {name:52s} {t / n * 1000:7.3f}")
-    # As the gunicorn workers do after loading (gunicorn.conf.py): the model and modules leave the GC's scans.
+    # As the gunicorn workers do after loading (api.server): the model and modules leave the GC's scans.
     gc.freeze()
     for kind, label in (("long", "200-post"), ("profile", "profile-only")):
         raws = batch_bodies(bodies, kind)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from flask import Flask
 
-from api import create_app as create_scoring_app
+from api.app import create_app as create_scoring_app
 from loadtests import sample
 from model.scoring import Scorer
 from model.validation import FastDecoder

@@ -1,6 +1,6 @@
 """CPU cost of one ``/v1/score`` request in process, as a worker runs it: ``python loadtests/request_cost.py``.
 
-Builds the app the way a gunicorn worker does (``create_app()``, then ``gunicorn.conf.py``'s
+Builds the app the way a gunicorn worker does (``create_app()``, then ``api.server``'s
 ``post_worker_init``: the collector frozen and its thresholds set), then calls the WSGI app directly with
 the benchmark's 200-post body, no HTTP and no load generator. Prints the best per-request time of
 ``--repeats`` passes of ``--requests`` requests. Over HTTP on a shared 2-core machine the same app's
@@ -32,9 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ["BOTLENS_STORE_DIR"] = tempfile.mkdtemp(prefix="request-cost-store-")
     os.environ["BOTLENS_LOG_LEVEL"] = "warning"
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="request-cost-metrics-")
-    worker_settings = runpy.run_path("gunicorn.conf.py")
+    worker_settings = runpy.run_module("api.server")
 
-    from api import create_app
+    from api.app import create_app
     from loadtests import sample
 
     app = create_app()

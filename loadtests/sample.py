@@ -14,14 +14,14 @@ from pathlib import Path
 
 import orjson
 
-from model import datasets
+from model.training import datasets
 
 OUT = Path(__file__).resolve().parent / "results" / "requests.jsonl"
 
 
 def build(out: Path = OUT, n_each: int = 200, seed: int = 5) -> Path:
     """Writes the sample and returns its path."""
-    root = datasets.default_data_dir()
+    root = datasets.data_dir()
     rng = random.Random(seed)
     long = [r for r in itertools.islice(datasets.load_cresci2015(root), 3000) if len(r.request["posts"]) >= 200]
     rng.shuffle(long)

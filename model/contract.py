@@ -45,6 +45,8 @@ class Limits:
     text_length: int = 10_000
     string_length: int = 1_000
     list_length: int = 200
+    # Accounts per coordination request (POST /v1/coordination).
+    coordination_accounts: int = 5000
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Limits:
@@ -166,6 +168,8 @@ POST_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("quote_of", Kind.REF, "The post this one quotes: its id and/or author. Implies is_quote."),
     FieldSpec("reply_to", Kind.REF, "The post this one replies to: its id and/or author. Implies is_reply."),
 )
+# The parts of a reference (Kind.REF), either optional but one present.
+REF_PARTS = {"id": "The post's id.", "author": "Its author's handle or account id."}
 # Each reference field and the flag it implies.
 REF_FLAGS = {"retweet_of": "is_retweet", "quote_of": "is_quote", "reply_to": "is_reply"}
 

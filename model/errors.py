@@ -1,4 +1,8 @@
-"""Domain errors raised by the model library; they carry no HTTP status (the API maps them)."""
+"""Every failure the service names, raised by the model library, the store and the adapters alike.
+
+They carry no status: ``model.problems`` maps each to its problem object, the one table the HTTP
+responses, the CLI's errors files and Spark's error rows share.
+"""
 
 
 class BotlensError(Exception):
@@ -41,3 +45,35 @@ class RequestValidationError(BotlensError, ValueError):
         super().__init__(detail)
         self.errors = dict(errors)
         self.detail = detail
+
+
+class UnsupportedMediaType(BotlensError):
+    """A body not sent as JSON, or in a content encoding other than identity or gzip."""
+
+
+class AuthenticationRequired(BotlensError):
+    """No key, a malformed key or a wrong key, where keys are required."""
+
+
+class KeyRevoked(BotlensError):
+    """A correct key that has been revoked."""
+
+
+class ScopeRequired(BotlensError):
+    """A valid key without the scope the action needs."""
+
+
+class QuotaNeverFits(BotlensError):
+    """A request that costs more than the key's whole quota per minute: no wait would let it through."""
+
+
+class NotStored(BotlensError, LookupError):
+    """No stored result (or nothing to delete) for the account asked about."""
+
+
+class StoreUnavailable(BotlensError):
+    """The database cannot be reached, written or read (down, full, locked too long, unmigratable)."""
+
+
+class StoreDisabled(BotlensError):
+    """A store action was asked of a service running without a store (STORE_ENABLED off)."""

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from model.coordination import ActionCollector, Coordination, Settings, coordinate
 from model.errors import BotlensError
-from model.records import format_timestamp
-from model.scoring import Scorer, ScoringInput
+from model.records import ScoringInput
+from model.results import result
+from model.scoring import Scorer
 from model.validation import Validator
 
 # Accounts validated and scored together in a batch: enough rows to amortise the model calls.
 SCORE_CHUNK = 32
-# Maps a refused item's error to the object in its slot (the HTTP layer's problem details).
+# Maps a refused item's error and 0-based index to the object in its slot (``model.problems.item_problem``).
 Problem = Callable[[BotlensError, int], dict[str, Any]]
-
-
-def result(scorer: Scorer, item: ScoringInput, scored: Mapping[str, Any]) -> dict[str, Any]:
-    """The response object of one scored account."""
-    return {
-        "account_id": item.account.id,
-        "platform": item.account.platform,
-        "model_version": scorer.version,
-        "observed_at": format_timestamp(item.as_of),
-        **scored,
-    }
 
 
 def score_slots(
@@ -63,7 +53,7 @@ def score_slots(
         scored = scorer.score([item for _, item in valid], top_k=top_k)
         if on_scored:
             on_scored(scored)
-        results = [result(scorer, item, s) for (_, item), s in zip(valid, scored)]
+        results = [result(scorer.version, item, s) for (_, item), s in zip(valid, scored)]
         if on_results:
             on_results([item for _, item in valid], results)
         for (index, _), body in zip(valid, results):

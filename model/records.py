@@ -1,7 +1,7 @@
 """Record types for one account and its posts, and their construction from request-shaped mappings.
 
 Request-shaped mappings are what the HTTP API accepts and what the dataset adapters produce, so the
-same conversion serves training and serving.
+same conversion serves training and serving; :class:`ScoringInput` is one account ready for scoring.
 """
 
 from __future__ import annotations
@@ -14,7 +14,16 @@ from typing import Any, overload
 
 import numpy as np
 
-from model.contract import ACCOUNT_FIELDS, POST_FIELDS, POST_NAMES, REF_FLAGS, Kind
+from model.contract import (
+    ACCOUNT_FIELDS,
+    FORM_MESSAGE,
+    POST_FIELDS,
+    POST_NAMES,
+    REF_FLAGS,
+    SKEW_SECONDS,
+    Kind,
+    rfc3339_epoch,
+)
 from model.errors import InvalidRecordError
 
 # Legacy or platform-specific language codes mapped to ISO 639-1.
@@ -22,42 +31,23 @@ _LANG_ALIASES = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "zh-cn": "zh", 
 _UNKNOWN_LANGS = {"", "und", "unk", "unknown", "xx", "zxx", "qme", "qht", "qst", "qam", "qct"}
 
 
-def parse_timestamp(value: str | datetime | float | int) -> float:
-    """Parses an RFC 3339 timestamp (or a datetime, or epoch seconds) into UTC epoch seconds.
+def parse_timestamp(value: str | float) -> float:
+    """UTC epoch seconds of a timestamp: RFC 3339 text read by the contract's one parser, or epoch seconds.
 
     Args:
-        value: RFC 3339 text such as ``2020-01-02T03:04:05Z`` or ``...+03:00``; naive text is read as UTC.
-
-    Returns:
-        Seconds since the Unix epoch, UTC.
+        value: RFC 3339 text with an offset (``2020-01-02T03:04:05Z``, ``...+03:00``), as every client
+            and dataset adapter sends it, or epoch seconds already parsed (schema-loaded requests).
 
     Raises:
-        InvalidRecordError: the value is not a timestamp.
+        InvalidRecordError: text that is not an RFC 3339 date-time with an offset, or not a finite number.
     """
     if isinstance(value, bool):
-        raise InvalidRecordError("not a timestamp")
+        raise InvalidRecordError(FORM_MESSAGE)
     if isinstance(value, (int, float)):
         if not math.isfinite(value):
             raise InvalidRecordError("not a finite timestamp")
         return float(value)
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if len(text) < 10 or len(text) > 40:
-            raise InvalidRecordError("not an RFC 3339 timestamp")
-        try:
-            dt = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidRecordError("not an RFC 3339 timestamp") from exc
-    else:
-        raise InvalidRecordError("not a timestamp")
-    return epoch_seconds(dt)
-
-
-def epoch_seconds(dt: datetime) -> float:
-    """UTC epoch seconds of a datetime; a naive one is read as UTC."""
-    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).timestamp()
+    return rfc3339_epoch(value)
 
 
 def format_timestamp(epoch: float) -> str:
@@ -314,3 +304,60 @@ def posts_from_mappings(items: Sequence[Mapping[str, Any]]) -> Timeline:
         return Timeline.from_mappings(items)
     except InvalidRecordError as exc:
         raise InvalidRecordError(str(exc), field=f"posts.{exc.field}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInput:
+    """One account ready for scoring: its profile, its posts as a columnar timeline, the snapshot time."""
+
+    account: Account
+    posts: Timeline
+    as_of: float
+    future_posts: int = 0
+    # The observed_at the client sent, when posts newer than it moved the snapshot to the newest post.
+    moved_from: float | None = None
+
+    @classmethod
+    def at(cls, account: Account, posts: Timeline, observed: float | None, now: float) -> ScoringInput:
+        """The input observed at ``observed``, else at the newest post, else at ``now``.
+
+        Posts up to a day after ``observed`` are clock skew: they count as posted at ``observed``.
+        Posts later than that mean the profile and the posts come from different crawls (a profile
+        seen months before its newest posts): the snapshot becomes the newest post, and the input
+        remembers the time it was given (``moved_from``) for the warning.
+        """
+        times = posts.created_at
+        newest = float(times.max()) if times.size else None
+        if observed is not None and newest is not None and newest > observed + SKEW_SECONDS:
+            return cls(account, posts, newest, 0, moved_from=observed)
+        if observed is not None:
+            as_of = observed
+        elif newest is not None:
+            as_of = newest
+        else:
+            as_of = now
+        return cls(account, posts, as_of, int(np.count_nonzero(times > as_of)))
+
+
+def prepare(request: Mapping[str, Any], now: float) -> ScoringInput:
+    """Turns a request-shaped mapping into a :class:`ScoringInput`.
+
+    Args:
+        request: ``{"account": {...}, "posts": [...], "observed_at": ...}`` as the API accepts it.
+        now: Epoch seconds used as ``observed_at`` when neither it nor any post time is given.
+
+    Raises:
+        InvalidRecordError: a required field is missing or a timestamp is unreadable.
+    """
+    account_data = request.get("account")
+    if not isinstance(account_data, Mapping):
+        raise InvalidRecordError("account is required", field="account")
+    account = account_from_mapping(account_data)
+    posts = posts_from_mappings(request.get("posts") or [])
+    observed = request.get("observed_at")
+    if observed is not None:
+        try:
+            observed = parse_timestamp(observed)
+        except InvalidRecordError as exc:
+            raise InvalidRecordError(str(exc), field="observed_at") from exc
+    return ScoringInput.at(account, posts, observed, now)

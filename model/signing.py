@@ -26,9 +26,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from model.errors import ArtifactError
 
-# The public key the shipped model is signed for; a deployment may trust another (MODEL_PUBLIC_KEY_PATH).
-DEFAULT_PUBLIC_KEY = Path(__file__).resolve().parent / "artifacts" / "signing.pub"
-
 
 def signature_path(card_path: Path) -> Path:
     """Where a card's signature lives: ``<card>.sig``."""

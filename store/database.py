@@ -14,8 +14,9 @@ from sqlalchemy import Connection, Engine, Select, create_engine, delete, event,
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from model.errors import NotStored, StoreUnavailable
 from model.records import format_timestamp
-from store.rows import NotStored, StoredResult, epoch, utc
+from store.rows import StoredResult, epoch, utc
 from store.tables import Feedback, Result
 
 log = logging.getLogger(__name__)
@@ -27,14 +28,6 @@ HEAD_REVISION = "0001"
 _PG_MIGRATION_LOCK = 0x626F746C656E73
 # Longest wait for a connection or a locked SQLite file before the store counts as unavailable.
 TIMEOUT_SECONDS = 5
-
-
-class StoreUnavailable(Exception):
-    """The database cannot be reached, written or read (down, full, locked too long, unmigratable)."""
-
-
-class StoreDisabled(Exception):
-    """A store route was called on a service running without a store (STORE_ENABLED off)."""
 
 
 def normalise_url(url: str) -> str:

@@ -8,13 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from model.records import format_timestamp
+from model.results import reasons
 
 # Reasons kept per head: what an extension's badge or an analyst's list shows at a glance.
 REASONS_PER_HEAD = 3
-
-
-class NotStored(LookupError):
-    """No stored result (or nothing to delete) for the account asked about."""
 
 
 def utc(epoch: float) -> datetime:
@@ -28,14 +25,13 @@ def epoch(moment: datetime) -> float:
 
 
 def result_row(screen_name: str | None, result: Mapping[str, Any], scored_at: float) -> dict[str, Any]:
-    """The columns kept of one scored result (a ``model.pipeline.result`` object): no text, no bio.
+    """The columns kept of one scored result (a ``model.results.result`` object): no text, no bio.
 
     Args:
         screen_name: The account's handle as sent, if any.
         result: The response object of the scored account.
         scored_at: When it was scored (epoch seconds).
     """
-    explanations = result.get("explanations") or {}
     return {
         "platform": result["platform"],
         "account_id": result["account_id"],
@@ -48,10 +44,7 @@ def result_row(screen_name: str | None, result: Mapping[str, Any], scored_at: fl
         "n_posts": int(result.get("n_posts", 0)),
         "label": result["label"],
         "scores": dict(result["scores"]),
-        "reasons": {
-            head: [entry["reason"] for entry in explanation.get("top_features", [])[:REASONS_PER_HEAD]]
-            for head, explanation in explanations.items()
-        },
+        "reasons": reasons(result, REASONS_PER_HEAD),
     }
 
 

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from model.contract import PLATFORM_LENGTH
+from model.contract import DEFAULT_LIMITS, PLATFORM_LENGTH
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-# Strings as long as the contract allows (model.contract's string_length default is 1,000 characters).
-ID_LENGTH = 1000
+# Strings as long as the contract allows by default (ids, handles, key names).
+ID_LENGTH = DEFAULT_LIMITS.string_length
 
 
 class Base(DeclarativeBase):

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from store.database import Store, StoreUnavailable
+from model.errors import StoreUnavailable
+from store.database import Store
 from store.rows import result_row
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from api import create_app
-from model import examples, signing, train
-from model.datasets import default_data_dir
+from api.app import create_app
+from model import signing
 from model.scoring import Scorer
+from model.training import examples, paths, train
 from tests import synthetic
 
 
@@ -89,7 +89,7 @@ def client(app_factory: Any) -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared real data; tests that need it skip cleanly when it is absent."""
-    path = default_data_dir()
+    path = paths.data_dir()
     if not (path / "cresci-2015-mowghli").is_dir():
         pytest.skip(f"shared data not found at {path}")
     return path

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from model.features import FEATURE_INDEX
-from model.scoring import Scorer, ScoringInput
+from model.records import ScoringInput
+from model.scoring import Scorer
 
 
 def top_bot_features_moved(scorer: Scorer, items: Sequence[ScoringInput]) -> int:

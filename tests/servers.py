@@ -47,7 +47,7 @@ def gunicorn(
     ready: bool = True,
     log: Path | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Starts gunicorn with ``gunicorn.conf.py`` on a free port; yields its base URL, then stops it.
+    """Starts gunicorn with ``api.server`` on a free port; yields its base URL, then stops it.
 
     Args:
         ready: Wait for ``/health/ready`` to answer 200 (else only for ``/health/live``).
@@ -68,10 +68,10 @@ def gunicorn(
         **(env or {}),
     }
     if "BOTLENS_STATE_DIR" not in (env or {}):
-        environ.pop("BOTLENS_STATE_DIR", None)  # each server gets gunicorn.conf.py's fresh folder
+        environ.pop("BOTLENS_STATE_DIR", None)  # each server gets api.server's fresh folder
     sink = open(log, "wb") if log else subprocess.DEVNULL
     server = subprocess.Popen(
-        [str(GUNICORN), "-c", "gunicorn.conf.py", "api:create_app()"],
+        [str(GUNICORN), "-c", "python:api.server", "api.app:create_app()"],
         cwd=ROOT,
         env=environ,
         stdout=sink,

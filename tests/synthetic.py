@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from model.datasets import BOT, HUMAN, TROLL, LabelledAccount
+from model.labels import BOT, HUMAN, TROLL
+from model.training.datasets import LabelledAccount
 
 OBSERVED = 1_600_000_000.0  # 2020-09-13
 DAY = 86400.0

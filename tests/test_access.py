@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from api.access import is_public
-from api.auth import KeyStore, mint, presented_key
+from api.access import is_public, presented_key
+from store.keys import KeyStore, mint
 from tests import servers, synthetic
 
 

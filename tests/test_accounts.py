@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from api.auth import KeyStore, mint
 from api.storage import NOT_STORED
 from cli import main as cli_main
+from store.keys import KeyStore, mint
 from tests.servers import free_port
 
 

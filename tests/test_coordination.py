@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from api import schemas
-from api.auth import KeyStore, mint
 from cli import main as cli_main
 from model.coordination import ActionCollector, Settings, coordinate
-from model.coordination.network import _duration
+from model.coordination.evidence import duration, synchronised
 from model.records import format_timestamp, parse_timestamp
 from model.validation import Validator
+from store.keys import KeyStore, mint
 
 DAY = 86400
 T0 = 1_700_000_000  # 2023-11-14
@@ -191,25 +191,24 @@ def test_coordination_synchronised_activity_absent_when_members_never_share_a_mi
 
 
 def test_coordination_synchronised_chance_counts_members_active_on_the_same_days() -> None:
-    from model.coordination.network import _synchronised
 
     day = 20_000 * 1440
     # Two members posting in the same ten minutes of one day: 10 pair-minutes against 10 x 10 / 1,440 by chance.
     account = np.repeat(np.array([0, 1], dtype=np.int32), 10)
-    found = _synchronised(account, np.tile(np.arange(10), 2) + day)
+    found = synchronised(account, np.tile(np.arange(10), 2) + day)
     assert found is not None
     evidence, reason = found
     assert (evidence["accounts"], evidence["posts"]) == (2, 20)
     # Posts are counted as made: three in one of those minutes count three.
     posts = np.ones(20, dtype=np.int32)
     posts[0] = 3
-    found = _synchronised(account, np.tile(np.arange(10), 2) + day, posts)
+    found = synchronised(account, np.tile(np.arange(10), 2) + day, posts)
     assert found is not None and found[0]["posts"] == 22
     assert "in 10 minutes, 144 times more often than chance" in reason
     # The same minutes of different days: never together.
-    assert _synchronised(account, np.concatenate([np.arange(10) + day, np.arange(10) + day + 1440])) is None
+    assert synchronised(account, np.concatenate([np.arange(10) + day, np.arange(10) + day + 1440])) is None
     # Both busy every minute of the day: meeting in each of them is what chance gives.
-    assert _synchronised(np.repeat(np.array([0, 1], dtype=np.int32), 1440), np.tile(np.arange(1440), 2) + day) is None
+    assert synchronised(np.repeat(np.array([0, 1], dtype=np.int32), 1440), np.tile(np.arange(1440), 2) + day) is None
 
 
 def test_coordination_input_order_changes_nothing() -> None:
@@ -227,17 +226,17 @@ def test_coordination_input_order_changes_nothing() -> None:
 
 
 def test_coordination_pair_search_in_small_slices_finds_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    from model.coordination import network
+    from model.coordination import graph
 
     whole = _coordinate(_batch())
-    monkeypatch.setattr(network, "SLICE_EVENTS", 7)  # slices of about 7 events, cut where an action ends
+    monkeypatch.setattr(graph, "SLICE_EVENTS", 7)  # slices of about 7 events, cut where an action ends
     sliced = _coordinate(_batch())
     assert sliced.groups == whole.groups and len(whole.groups) == 1
     assert np.array_equal(sliced.scores, whole.scores) and np.array_equal(sliced.group_of, whole.group_of)
 
 
 def test_coordination_duration_words() -> None:
-    assert [_duration(s) for s in (1, 60, 600, 3600, 7200, DAY)] == [
+    assert [duration(s) for s in (1, 60, 600, 3600, 7200, DAY)] == [
         "1 second",
         "60 seconds",
         "10 minutes",
@@ -346,7 +345,7 @@ def test_cli_coordination_same_output_in_every_process(tmp_path: Path) -> None:
 
 
 def test_coordination_eval_metrics_on_a_small_batch() -> None:
-    from model.coordination_eval import Batch, metrics
+    from model.training.coordination_eval import Batch, metrics
 
     kinds = ["ira", "ira", "ira", "ira", "ordinary", "fan"]
     batch = Batch(requests=[{} for _ in kinds], category=["A", "A", "A", "B", None, None], kind=kinds)

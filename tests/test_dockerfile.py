@@ -52,17 +52,19 @@ def test_dockerfile_ships_model_and_healthcheck() -> None:
     assert health and "/health/ready" in health[0]
 
 
-def test_dockerfile_runs_the_readme_gunicorn_command_behind_the_shipped_nginx() -> None:
+def test_dockerfile_runs_the_readme_serve_command_behind_the_shipped_nginx() -> None:
     cmd = _all("CMD")[-1]
     argv = json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)
     assert argv == ["deploy/start.sh"]
     start = (ROOT / "deploy" / "start.sh").read_text()
     readme = (ROOT / "README.md").read_text()
-    match = re.search(r"(\.venv/bin/)?gunicorn -c gunicorn\.conf\.py '([^']+)'", readme)
-    assert match, "README starts the service with gunicorn -c gunicorn.conf.py"
-    assert f"gunicorn -c gunicorn.conf.py '{match.group(2)}'" in start
+    quickstart = next(line for line in readme.splitlines() if "pip install" in line and "botlens serve" in line)
+    assert quickstart.rstrip().endswith(".venv/bin/botlens serve"), "README's first command starts the service"
+    assert "\nbotlens serve &" in start
     assert 'nginx -c "$PWD/deploy/nginx.conf"' in start
-    assert any("gunicorn.conf.py" in c for c in _all("COPY")) and any("deploy" in c for c in _all("COPY"))
+    # Everything the service reads ships inside the package: only the entry point is copied beside it.
+    assert not any("gunicorn.conf.py" in c or "openapi.yaml" in c for c in _all("COPY"))
+    assert any("deploy" in c for c in _all("COPY"))
     # gunicorn listens on loopback where nginx forwards to, and the app trusts that one proxy hop.
     env = " ".join(_all("ENV"))
     assert "BOTLENS_BIND=127.0.0.1:8001" in env and "BOTLENS_PROXY_HOPS=1" in env

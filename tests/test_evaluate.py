@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.evaluate import in_domain_ceiling
-from model.examples import Example
-from model.scoring import prepare
+from model.records import prepare
+from model.training.evaluate import in_domain_ceiling
+from model.training.examples import Example
 
 NOW = 1_700_000_000.0
 

@@ -132,7 +132,7 @@ def _score(app: Any, key: str, account_id: str, screen_name: str) -> dict[str, A
 
 
 def test_extension_badge_on_a_profile_page(app_factory: Any, tmp_path: Path) -> None:
-    from api.auth import KeyStore, mint
+    from store.keys import KeyStore, mint
 
     key, record = mint("extension", 1000)
     origin = f"chrome-extension://{extension_id()}"

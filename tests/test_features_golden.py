@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from model.features import FEATURE_NAMES, extract_features
-from model.scoring import prepare
+from model.records import prepare
 from tests import synthetic
 from tests.synthetic import format_timestamp
 

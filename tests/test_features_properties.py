@@ -8,14 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.features import (
-    _LINKS_MENTIONS,
-    _NON_WORD,
-    MISSING,
-    duplicate_share,
-    extract_features,
-    normalised_texts,
-)
+from model.features import MISSING, extract_features
+from model.features.text import _LINKS_MENTIONS, _NON_WORD, duplicate_share, normalised_texts
 from model.records import Account, Post
 
 T_MIN, T_MAX = 1_136_073_600.0, 1_900_000_000.0

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.auth import mint
+from store.keys import mint
 
 # Constraints OpenAPI cannot state are enforced with 422 (timestamps within 2006..now+1 day, a
 # reference needs an id or an author), so a schema-valid body may be rejected; every other check runs.
@@ -35,7 +35,7 @@ def _operations() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def fuzz_app(small_model: tuple[Path, Path], public_key: Path) -> tuple[Any, Any, str]:
     """The app with keys on (so the spec's security is checked too) and a quota fuzzing cannot exhaust."""
-    from api import create_app
+    from api.app import create_app
 
     key, record = mint("fuzz", 10**9, scopes=["admin"])
     app = create_app(

@@ -1,4 +1,5 @@
-"""The heads are declared once (``model.heads``); training, responses, Spark and evaluation follow that declaration."""
+"""The heads are declared once (``model.heads``, with a training recipe each in ``model.training.recipes``);
+training, responses, Spark and evaluation follow that declaration."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from pathlib import Path
 import numpy as np
 
 from api.schemas import ExplanationsSchema, ScoreResponseSchema, ScoresSchema
-from model import train
 from model.features import FEATURE_NAMES
-from model.heads import HEAD_NAMES, HEADS, LABELS
+from model.heads import HEAD_NAMES, LABELS
 from model.scoring import Scorer
-from model.spark import OUTPUT_SCHEMA
+from model.training import train
+from model.training.recipes import RECIPES
+from spark import OUTPUT_SCHEMA
 
 
 def test_response_schema_follows_the_heads() -> None:
@@ -26,11 +28,15 @@ def test_spark_output_has_a_score_column_per_head() -> None:
     assert [c for c in columns if c.startswith("score_")] == [f"score_{name}" for name in HEAD_NAMES]
 
 
+def test_every_head_has_one_recipe_in_the_same_order() -> None:
+    assert [recipe.head for recipe in RECIPES] == list(HEAD_NAMES)
+
+
 def test_training_writes_the_declared_heads_in_order(scorer: Scorer) -> None:
     assert scorer.classes == list(HEAD_NAMES)
-    for spec, head in zip(HEADS, scorer.heads):
-        assert head["features"] == spec.features(FEATURE_NAMES)
-        assert not set(head["features"]) & set(spec.excluded())
+    for recipe, head in zip(RECIPES, scorer.heads):
+        assert head["features"] == recipe.features(FEATURE_NAMES)
+        assert not set(head["features"]) & set(recipe.excluded())
 
 
 def test_head_features_exclude_their_confounds() -> None:
@@ -57,11 +63,11 @@ def test_model_card_lists_the_heads(small_model: tuple[Path, Path]) -> None:
 
 
 def test_known_directions_are_constraints_of_the_trained_trees(scorer: Scorer) -> None:
-    for spec, head in zip(HEADS, scorer.heads):
+    for recipe, head in zip(RECIPES, scorer.heads):
         text = head["booster"].model_to_string()
-        expected = spec.constraints(head["features"])
+        expected = recipe.constraints(head["features"])
         if any(expected):
-            assert f"[monotone_constraints: {','.join(map(str, expected))}]" in text, spec.name
+            assert f"[monotone_constraints: {','.join(map(str, expected))}]" in text, recipe.head
 
 
 def test_more_automation_never_lowers_the_bot_raw_score(scorer: Scorer) -> None:

@@ -43,7 +43,7 @@ def test_openapi_version_line_comes_first() -> None:
 
 
 def test_readme_documents_every_problem_type() -> None:
-    from api.errors import STATUS_TABLE
+    from model.problems import STATUS_TABLE
 
     readme = (ROOT / "README.md").read_text()
     for status, slug, _ in STATUS_TABLE.values():

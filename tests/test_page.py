@@ -13,7 +13,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from api.auth import KeyStore, mint
+from store.keys import KeyStore, mint
 from tests import samples
 from tests.browser import chromium, live_server, screenshot
 

@@ -11,7 +11,7 @@ import pytest
 from api.schemas import ScoreResponseSchema
 from model.errors import InvalidRecordError
 from model.platforms import to_native
-from model.scoring import prepare
+from model.records import prepare
 
 FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "platforms"
 

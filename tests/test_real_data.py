@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from api import create_app
+from api.app import create_app
 from api.schemas import ScoreResponseSchema
-from model import datasets
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
+from model.training import datasets
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_shipped_model_scores_real_accounts_sensibly(data_dir: Path, shipped_cli
 
 def test_shipped_model_top_bot_feature_perturbation(data_dir: Path) -> None:
     """On real bots, moving the top bot-raising feature to the typical human value lowers the raw bot score."""
-    from model.scoring import prepare
+    from model.records import prepare
     from tests.perturbation import top_bot_features_moved
 
     scorer = Scorer.load(DEFAULT_ARTIFACT, DEFAULT_CARD)

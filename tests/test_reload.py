@@ -93,6 +93,6 @@ def test_reload_under_load_loses_no_request(
         if line.startswith("botlens_requests_total{") and 'route="/v1/score"' in line and 'status="200"' in line
     )
     assert counted >= len(statuses)
-    # Live gauges only: the replaced workers' model_info was dropped by gunicorn.conf.py's child_exit hook.
+    # Live gauges only: the replaced workers' model_info was dropped by api.server's child_exit hook.
     info = [line for line in metrics.splitlines() if line.startswith("botlens_model_info{")]
     assert info and all('version="test-1"' in line for line in info), info

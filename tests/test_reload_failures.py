@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from api.auth import mint
 from api.resources import KEYS_CHECK_SECONDS
+from store.keys import mint
 from tests import servers, synthetic
 from tests.test_reload import live_copy
 

@@ -11,10 +11,14 @@ import joblib
 import numpy as np
 import pytest
 
-from model import explanations, signing
+from model import signing
 from model.errors import ArtifactError
 from model.features import FEATURE_NAMES, MISSING
-from model.scoring import DEFAULT_CARD, Scorer, ScoringInput, decide_label, prepare, sha256_file, warnings_for
+from model.heads import HEAD_NAMES
+from model.records import ScoringInput, prepare
+from model.scoring import DEFAULT_CARD, Scorer, calibrate, decide_label, sha256_file, warnings_for
+from model.scoring import reasons as explanations
+from model.scoring.calibration import raw_at
 from tests import synthetic
 from tests.perturbation import top_bot_features_moved
 
@@ -189,15 +193,31 @@ def test_scorer_load_turns_every_bad_file_into_an_artifact_error(
     elif case == "wrong-type":
         artifact, card = _resigned(["not", "a", "model"], tmp_path, small_model, signing_key)
     else:
+        heads = [{"name": name} for name in HEAD_NAMES]  # the declared heads, without boosters
         artifact, card = _resigned(
-            {"version": "x", "heads": [{"name": "bot"}], "feature_names": list(FEATURE_NAMES)},
-            tmp_path,
-            small_model,
-            signing_key,
+            {"version": "x", "heads": heads, "feature_names": list(FEATURE_NAMES)}, tmp_path, small_model, signing_key
         )
     with pytest.raises(ArtifactError) as caught:
         Scorer.load(artifact, card, public_key=public_key)
     assert caught.value.reason in {"card-invalid", "unreadable", "wrong-type"}
+
+
+@pytest.mark.parametrize("change", ["missing", "unknown", "repeated"])
+def test_scorer_load_refuses_an_artifact_whose_heads_are_not_the_declared_ones(
+    change: str, small_model: tuple[Path, Path], public_key: Path, signing_key: Path, tmp_path: Path
+) -> None:
+    artifact = joblib.load(small_model[0])
+    heads = artifact["heads"]
+    if change == "missing":
+        heads = heads[:-1]
+    elif change == "unknown":
+        heads = [*heads[:-1], {**heads[-1], "name": "spammer"}]
+    else:
+        heads = [*heads, heads[0]]
+    path, card = _resigned({**artifact, "heads": heads}, tmp_path, small_model, signing_key)
+    with pytest.raises(ArtifactError) as caught:
+        Scorer.load(path, card, public_key=public_key)
+    assert caught.value.reason == "heads"
 
 
 def test_prepare_observed_at_defaults_to_newest_post_else_now() -> None:
@@ -302,7 +322,7 @@ def test_declared_bot_scores_at_least_its_threshold_with_the_reason_first(scorer
     assert expl["raw_score"] == pytest.approx(full.sum() + top["contribution"], abs=1e-5)
     head = next(h for h in scorer.heads if h["name"] == "bot")
     assert declared["scores"]["bot"] == pytest.approx(
-        float(Scorer.calibrate(head, np.array([expl["raw_score"]]))[0]), abs=1e-6
+        float(calibrate(head, np.array([expl["raw_score"]]))[0]), abs=1e-6
     )
     # Other heads are untouched.
     assert declared["scores"]["troll"] == plain["scores"]["troll"]
@@ -368,7 +388,7 @@ def test_troll_claims_need_evidence(scorer: Scorer, n_posts: int) -> None:
     base = scorer.raw_and_contributions(scorer.matrix([item]))["troll"][0][-1]
     threshold = scorer.thresholds()["troll"]
     # Neutral: the calibrated base value, or the highest calibrated value not above the threshold.
-    neutral = float(Scorer.calibrate(head, np.array([base]))[0])
+    neutral = float(calibrate(head, np.array([base]))[0])
     if neutral > threshold:
         neutral = max(y for y in head["calibration"]["y"] if y <= threshold)
     assert result["scores"]["troll"] == pytest.approx(neutral, abs=1e-6) and neutral <= threshold
@@ -377,7 +397,7 @@ def test_troll_claims_need_evidence(scorer: Scorer, n_posts: int) -> None:
     first = expl["top_features"][0]
     assert first["feature"] == "posts" and "too few to judge troll behaviour (a claim needs 50)" in first["reason"]
     # base + every contribution (the rule's entry included) = the held raw score, whose calibration is the score
-    held = float(Scorer.calibrate(head, np.array([expl["raw_score"]]))[0])
+    held = float(calibrate(head, np.array([expl["raw_score"]]))[0])
     assert held == pytest.approx(result["scores"]["troll"], abs=1e-6)
     assert any("the troll score is held at its neutral value" in w for w in result["warnings"])
 
@@ -387,7 +407,7 @@ def test_troll_claims_with_enough_posts_are_the_models(scorer: Scorer) -> None:
     result = scorer.score([item])[0]
     raw = scorer.raw_and_contributions(scorer.matrix([item]))["troll"][0].sum()
     head = next(h for h in scorer.heads if h["name"] == "troll")
-    assert result["scores"]["troll"] == pytest.approx(float(Scorer.calibrate(head, np.array([raw]))[0]), abs=1e-6)
+    assert result["scores"]["troll"] == pytest.approx(float(calibrate(head, np.array([raw]))[0]), abs=1e-6)
     assert all(f["feature"] != "posts" for f in result["explanations"]["troll"]["top_features"])
     assert not any("held at its neutral value" in w for w in result["warnings"])
 
@@ -395,16 +415,16 @@ def test_troll_claims_with_enough_posts_are_the_models(scorer: Scorer) -> None:
 def test_calibration_is_strictly_increasing_so_scores_stay_distinct(scorer: Scorer) -> None:
     raw = np.linspace(-6, 6, 1001)
     for head in scorer.heads:
-        p = Scorer.calibrate(head, raw)
+        p = calibrate(head, raw)
         assert head["calibration"]["method"] == "platt"
         inside = (p > head["calibration"]["floor"]) & (p < head["calibration"]["ceil"])
         assert np.all(np.diff(p[inside]) > 0)
         # No threshold on a plateau: just below and just above it the scores differ.
-        at = Scorer.raw_at(head, head["threshold"], above=False)
+        at = raw_at(head, head["threshold"], above=False)
         assert (
-            Scorer.calibrate(head, np.array([at - 1e-3]))[0]
+            calibrate(head, np.array([at - 1e-3]))[0]
             < head["threshold"]
-            < Scorer.calibrate(head, np.array([Scorer.raw_at(head, head["threshold"], above=True)]))[0]
+            < calibrate(head, np.array([raw_at(head, head["threshold"], above=True)]))[0]
         )
 
 

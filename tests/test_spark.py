@@ -39,7 +39,7 @@ def spark() -> Any:
 
 
 def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], public_key: Path, client: Any) -> None:
-    from model.spark import score_dataframe
+    from spark import score_dataframe
 
     rng = np.random.default_rng(21)
     makers = (synthetic.bot, synthetic.human, synthetic.troll)
@@ -62,7 +62,7 @@ def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], 
 
 
 def test_spark_struct_columns_are_packed(spark: Any, small_model: tuple[Path, Path], public_key: Path) -> None:
-    from model.spark import score_dataframe
+    from spark import score_dataframe
 
     body = synthetic.human(1, np.random.default_rng(2), 10)
     df = spark.read.json(spark.sparkContext.parallelize([json.dumps(body)]))
@@ -72,8 +72,8 @@ def test_spark_struct_columns_are_packed(spark: Any, small_model: tuple[Path, Pa
 
 def test_spark_coordination_equals_single_machine(spark: Any) -> None:
     from model.coordination import ActionCollector, Settings, coordinate
-    from model.spark import coordination_actions, coordination_edges, coordination_groups
     from model.validation import Validator
+    from spark import coordination_actions, coordination_edges, coordination_groups
     from tests.test_coordination import T0, _batch
 
     bodies = _batch(4)

@@ -17,7 +17,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from store import NotStored, Store, StoreUnavailable, result_row
+from model.errors import NotStored, StoreUnavailable
+from store import Store, result_row
 from store.database import sqlite_url
 from store.tables import Base
 from store.writer import WriteBehind

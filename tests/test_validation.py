@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from model.contract import ACCOUNT_FIELDS, POST_FIELDS, REQUEST_FIELDS, FieldSpec, Kind, Limits
-from model.scoring import prepare
+from model.records import prepare
 from model.validation import FastDecoder, NotFast, make_request_schemas
 
 LIMITS = Limits(posts=5, batch=5, text_length=30, string_length=12, list_length=3)

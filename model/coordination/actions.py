@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import numpy as np
 
-from model.features import link_domain, normalised_texts
+from model.features.text import link_domain, normalised_texts
 from model.records import Timeline
 
 # Near-duplicate texts need some substance: "good morning" from two accounts in a minute is no campaign.

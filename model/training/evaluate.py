@@ -1,4 +1,4 @@
-"""Evaluate the shipped model on the real data: ``python -m model.evaluate``.
+"""Evaluate the shipped model on the real data: ``python -m model.training.evaluate``.
 
 Reports, per head and per dataset, ROC AUC, PR AUC, recall at 1% and 5% false-positive rate and
 expected calibration error on the held-back test split; a leave-one-dataset-out table (retrained
@@ -19,14 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from model import baseline, datasets, metrics, train
-from model.datasets import HUMAN
-from model.examples import Example, base_examples
-from model.heads import BY_NAME, HEADS, LABELS, HeadSpec
-from model.records import Timeline
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, ScoringInput, decide_label
+from model.heads import LABELS
+from model.labels import BOT, HUMAN
+from model.records import ScoringInput, Timeline
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, decide_label
+from model.training import baseline, datasets, metrics, paths, train
+from model.training.examples import Example, base_examples
+from model.training.paths import docs_dir
+from model.training.recipes import BY_HEAD, RECIPES, Recipe
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 # IRA categories too small to test on their own are left in training.
 MIN_GROUP = 20
 
@@ -103,7 +104,7 @@ def fit_baseline(examples: Sequence[Example], y: np.ndarray, profiles: np.ndarra
 
 
 def _held_out(
-    spec: HeadSpec, examples: Sequence[Example], y: np.ndarray, split: np.ndarray
+    spec: Recipe, examples: Sequence[Example], y: np.ndarray, split: np.ndarray
 ) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """What leave-one-out tests for a head: (name, examples left out of training, test rows)."""
     mask, testable = spec.rows(examples), spec.testable(examples)
@@ -155,7 +156,7 @@ def leave_one_out(
     rows: list[dict[str, Any]] = []
     for card_head in card["heads"]:
         head = card_head["name"]
-        spec = BY_NAME[head]
+        spec = BY_HEAD[head]
         mask, y = spec.labels(examples)
         tr = np.flatnonzero(mask & (split == "train"))
         ca = np.flatnonzero(mask & (split == "calib"))
@@ -188,8 +189,8 @@ def in_domain_ceiling(examples: Sequence[Example], folds: int = 5, seed: int = 0
 
     rows = []
     for dataset in sorted({e.dataset for e in examples}):
-        mine = [e for e in examples if e.dataset == dataset and e.label in ("bot", HUMAN)]
-        y = np.array([e.label == "bot" for e in mine], dtype=int)
+        mine = [e for e in examples if e.dataset == dataset and e.label in (BOT, HUMAN)]
+        y = np.array([e.label == BOT for e in mine], dtype=int)
         if len(mine) < 2 * folds or y.sum() < folds or (1 - y).sum() < folds:
             continue
         X = baseline.profile_matrix([e.item for e in mine])
@@ -252,22 +253,22 @@ def evidence_by_posts(
             posts = sorted(e.item.posts, key=lambda p: p.created_at)
             items.append(ScoringInput(e.item.account, Timeline.from_posts(posts[-k:]), e.item.as_of))
         probs = scorer.probabilities(scorer.matrix(items))
-        for spec in HEADS:
-            if spec.name not in probs:
+        for spec in RECIPES:
+            if spec.head not in probs:
                 continue
             mask, y = spec.labels(chosen)
             human = np.array([e.label == HUMAN and not e.hijacked for e in chosen], dtype=bool)[mask]
-            p, y = probs[spec.name][mask], y[mask].astype(bool)
+            p, y = probs[spec.head][mask], y[mask].astype(bool)
             if 0 < y.sum() < len(y):
                 rows.append(
                     {
                         "posts": k,
-                        "head": spec.name,
+                        "head": spec.head,
                         "n": int(len(y)),
                         "positives": int(y.sum()),
                         "roc_auc": metrics.summary(y, p)["roc_auc"],
-                        "humans_above_threshold": float((p[human] > thresholds[spec.name]).mean()),
-                        "positives_above_threshold": float((p[y] > thresholds[spec.name]).mean()),
+                        "humans_above_threshold": float((p[human] > thresholds[spec.head]).mean()),
+                        "positives_above_threshold": float((p[y] > thresholds[spec.head]).mean()),
                     }
                 )
     return rows
@@ -282,7 +283,7 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
     lines = [
         "# Model evaluation",
         "",
-        f"Model {card['version']}, produced by `python -m model.evaluate` "
+        f"Model {card['version']}, produced by `python -m model.training.evaluate` "
         "(see `docs/model.md` for data and confounds).",
         "Test split: 15% of the accounts of each dataset, chosen by hash, never seen in training or calibration.",
         "'as supplied' = each account with all its posts; 'profile-only' = the same accounts with no posts.",
@@ -351,11 +352,12 @@ def evaluate(
     data_dir: Path | None,
     artifact: Path,
     card_path: Path,
-    docs: Path = DOCS,
+    docs: Path | None = None,
     log: Any = print,
     signing_key: Path | None = None,
 ) -> dict[str, Any]:
     """Runs the whole evaluation and writes the card (signed with ``signing_key``, if given) and the report."""
+    docs = docs or docs_dir()
     # The model under evaluation is the one just trained on this machine, whose card is not signed yet.
     scorer = Scorer.load(artifact, card_path, allow_unsigned=True)
     card = json.loads(card_path.read_text())
@@ -365,7 +367,7 @@ def evaluate(
     split = np.array([e.split for e in examples])
     profiles = baseline.profile_matrix([e.item for e in examples])
     for head in scorer.classes:
-        spec = BY_NAME[head]
+        spec = BY_HEAD[head]
         mask, y = spec.labels(examples)
         te = np.flatnonzero(spec.testable(examples) & (split == "test"))
         test[head] = train.split_metrics(head, probs[head][te], y[te], [examples[i] for i in te])
@@ -395,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--artifact", type=Path, default=DEFAULT_ARTIFACT)
     parser.add_argument("--card", type=Path, default=DEFAULT_CARD)
-    parser.add_argument("--docs", type=Path, default=DOCS)
+    parser.add_argument("--docs", type=Path, default=None, help="report folder (default docs/ of the checkout)")
     parser.add_argument(
         "--signing-key",
         type=Path,
@@ -409,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only the baseline forest cross-validated within each bot/human dataset alone (a few minutes)",
     )
     args = parser.parse_args(argv)
-    data_dir = args.data_dir or datasets.default_data_dir()
+    data_dir = args.data_dir or paths.data_dir()
     if not data_dir.is_dir():
         print(f"no data folder at {data_dir}", file=sys.stderr)
         return 2

@@ -6,10 +6,11 @@ the partitions it processes; features and scores come from the same code as the 
 Input: a column ``request`` holding each account's JSON body (as sent to ``/v1/score``, e.g. from
 ``spark.read.text(path).withColumnRenamed("value", "request")``), or the columns ``account``,
 ``posts`` and optionally ``observed_at``, which are packed into that JSON. Output: one row per input
-row with ``account_id``, ``score_bot``, ``score_troll``, ``score_hijacked``, ``label``,
-``top_reasons``, ``explanations`` (JSON), ``warnings``, ``model_version`` and ``error`` (null, or
-why the row could not be scored). Rows are validated against the same contract as the HTTP service
-(``model.validation``: fields, types, timestamps, and the limits passed in, by default the service's).
+row in the flat result shape (``model.results.FLAT_COLUMNS``: ``account_id``, a ``score_<head>`` per
+head, ``label``, ``top_reasons``, ``explanations`` as JSON, ``warnings``, ...), the same rows the
+CLI writes to Parquet; a row that could not be scored carries its problem object in ``problem`` and
+a one-line ``error``. Rows go through the same path as the HTTP batch route (``model.pipeline``:
+the contract's fields, types, timestamps, and the limits passed in, by default the service's).
 
 The executors' Python must have the project's dependencies (pandas and pyarrow among them): point
 ``PYSPARK_PYTHON`` at the environment's interpreter (e.g. ``.venv/bin/python``) before starting Spark,
@@ -23,31 +24,24 @@ Cluster example::
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from model.contract import DEFAULT_LIMITS, Limits
-from model.errors import BotlensError, RequestValidationError
-from model.heads import HEAD_NAMES
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer
-from model.signing import DEFAULT_PUBLIC_KEY
+from model.coordination.actions import actions_of
+from model.coordination.graph import Edges, group_pairs, links
+from model.errors import BotlensError
+from model.pipeline import score_slots
+from model.problems import problem_for
+from model.results import FLAT_COLUMNS, FLAT_NAMES, flat
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, Scorer
 from model.validation import Validator
 
-OUTPUT_SCHEMA = ", ".join(
-    [
-        "account_id string",
-        "model_version string",
-        *[f"score_{name} double" for name in HEAD_NAMES],
-        "label string",
-        "top_reasons array<string>",
-        "explanations string",
-        "warnings array<string>",
-        "error string",
-    ]
-)
+OUTPUT_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in FLAT_COLUMNS)
 
 
 @functools.lru_cache(maxsize=4)
@@ -61,13 +55,6 @@ def _validator(limits: Limits) -> Validator:
     return Validator.build(limits)
 
 
-def _error(exc: BotlensError) -> str:
-    if isinstance(exc, RequestValidationError):
-        return "; ".join(f"{path}: {' '.join(messages)}" for path, messages in exc.errors.items())
-    field = getattr(exc, "field", None)
-    return f"{field}: {exc}" if field else str(exc)
-
-
 def score_records(
     requests: list[str | None],
     artifact: str,
@@ -77,32 +64,14 @@ def score_records(
     limits: Limits = DEFAULT_LIMITS,
     public_key: str = str(DEFAULT_PUBLIC_KEY),
 ) -> list[dict[str, Any]]:
-    """Scores JSON request bodies into output rows (one per input, in order); bad rows carry ``error``."""
+    """Scores JSON request bodies into flat rows (one per input, in order); a refused row carries its problem."""
     scorer = _scorer(artifact, card, public_key)
     validator = _validator(limits)
     now = time.time() if now is None else now
-    rows: list[dict[str, Any] | None] = [None] * len(requests)
-    valid, indices = [], []
-    for i, text in enumerate(requests):
-        try:
-            valid.append(validator.request(fmt, (text or "null").encode(), now))
-            indices.append(i)
-        except BotlensError as exc:
-            rows[i] = {"account_id": None, "model_version": scorer.version, "error": _error(exc)}
-    for i, item, result in zip(indices, valid, scorer.score(valid)):
-        rows[i] = {
-            "account_id": item.account.id,
-            "model_version": scorer.version,
-            **{f"score_{cls}": score for cls, score in result["scores"].items()},
-            "label": result["label"],
-            "top_reasons": [
-                e["top_features"][0]["reason"] for e in result["explanations"].values() if e["top_features"]
-            ],
-            "explanations": json.dumps(result["explanations"]),
-            "warnings": result["warnings"],
-            "error": None,
-        }
-    return rows  # type: ignore[return-value]
+    bodies = [(text or "null").encode() for text in requests]
+    # A row's position in a pandas batch means nothing to the caller: its problem has no batch index.
+    slots = score_slots(scorer, validator, fmt, bodies, now, top_k=5, problem=lambda exc, _index: problem_for(exc))
+    return [flat(slot) for slot in slots]
 
 
 def score_dataframe(
@@ -130,7 +99,7 @@ def score_dataframe(
         parts = [c for c in ("account", "posts", "observed_at") if c in df.columns]
         df = df.select(F.to_json(F.struct(*parts)).alias("request"))
     artifact_s, card_s, key_s = str(artifact), str(card), str(public_key)
-    columns = [c.split(" ")[0] for c in OUTPUT_SCHEMA.split(", ")]
+    columns = list(FLAT_NAMES)
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
@@ -155,8 +124,6 @@ def action_records(
     A valid account with no action still gets one row (behaviour -1) so that it is counted; a row that
     fails validation gets one row with ``valid`` false.
     """
-    from model.coordination.actions import actions_of
-
     validator = _validator(DEFAULT_LIMITS)
     now = time.time() if now is None else now
     rows: list[dict[str, Any]] = []
@@ -244,10 +211,6 @@ def coordination_groups(actions: Any, edges: Any, settings: Any) -> dict[str, An
         ``{"positions": [...], "account_ids": [...], "scores": array, "labels": array}`` for the valid rows,
         in input order (labels: -1 outside the groups).
     """
-    import numpy as np
-
-    from model.coordination.network import Edges, group_pairs, links
-
     accounts = actions.where("valid").select("position", "account_id").distinct().orderBy("position").toPandas()
     positions = accounts["position"].to_numpy(dtype=np.int64)
     frame = edges.toPandas()

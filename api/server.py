@@ -1,4 +1,6 @@
-"""Gunicorn settings for the scoring service: `gunicorn -c gunicorn.conf.py 'api:create_app()'`.
+"""Gunicorn settings for the scoring service: `gunicorn -c python:api.server 'api.app:create_app()'` (`botlens serve`).
+
+Part of the package, so an installed service starts the same as a checkout.
 
 Each worker builds the app and loads the model once (no preload, so every process owns its own
 LightGBM handles). Reloading a model without dropping requests: replace the artifact and card at

@@ -1,4 +1,4 @@
-"""Coordination on real data: ``python -m model.coordination_eval`` (writes docs/coordination.md's tables).
+"""Coordination on real data: ``python -m model.training.coordination_eval`` (writes docs/coordination.md's tables).
 
 The batch: the IRA accounts of the shared data (one operation; hand-coded categories), mixed with
 ordinary users of two other datasets whose timelines are moved into the IRA's years by whole weeks
@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from model import datasets
 from model.coordination import ActionCollector, Settings, coordinate
 from model.coordination.actions import retweet_identity
 from model.records import parse_timestamp
+from model.training import datasets
+from model.training.paths import data_dir
 from model.validation import Validator
 
 WEEK = 7 * 86400
@@ -247,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--burst", type=int, default=Settings().burst, help="events per action before lags thin")
     parser.add_argument("--no-toolkit", action="store_true", help="skip coordination-network-toolkit")
     args = parser.parse_args(argv)
-    root = args.data or datasets.default_data_dir()
+    root = args.data or data_dir()
     started = time.perf_counter()
     batch = build(root, args.seed)
     kinds = {k: batch.kind.count(k) for k in ("ira", "ordinary", "fan")}

@@ -1,4 +1,4 @@
-"""API keys: salted hashes at rest, constant-time checks, and a CLI to mint and revoke them.
+"""API key records: salted hashes at rest, constant-time checks, minting (``botlens keys``).
 
 A key looks like ``bl_<id>_<secret>``: the id finds the record, the secret is checked against
 ``sha256(salt + secret)``. Secrets are 256 random bits, so a fast salted hash is enough (no
@@ -20,28 +20,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from werkzeug.datastructures import Headers
+from model.errors import AuthenticationRequired, KeyRevoked
 
 PREFIX = "bl"
 # Compared against when the key id is unknown, so that unknown and wrong keys take the same time.
 _DUMMY_SALT = bytes(16)
 _DUMMY_DIGEST = hashlib.sha256(_DUMMY_SALT + b"none").hexdigest()
-
-
-class AuthenticationRequired(Exception):
-    """No key, a malformed key or a wrong key (401)."""
-
-
-class KeyRevoked(Exception):
-    """A correct key that has been revoked (403)."""
-
-
-class ScopeRequired(Exception):
-    """A valid key without the scope the route needs (403)."""
-
-
-class QuotaNeverFits(Exception):
-    """A request that costs more than the key's whole quota per minute: no wait would let it through (429)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +115,3 @@ class KeyStore:
         if record.revoked:
             raise KeyRevoked("The API key has been revoked.")
         return record
-
-
-def presented_key(headers: Mapping[str, str] | Headers) -> str | None:
-    """The key from ``Authorization: Bearer`` or ``X-API-Key``."""
-    auth = headers.get("Authorization", "")
-    if auth[:7].lower() == "bearer ":
-        return auth[7:].strip() or None
-    return headers.get("X-API-Key") or None

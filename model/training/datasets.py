@@ -7,7 +7,6 @@ What a dump lacks stays absent (never invented), except where noted per adapter.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
-HUMAN, BOT, TROLL = "human", "bot", "troll"
+from model.labels import BOT, HUMAN, TROLL
+from model.training.paths import data_dir
+
 _HASHTAG = re.compile(r"(?<!\w)#(\w+)", re.UNICODE)
 _MENTION = re.compile(r"(?<!\w)@(\w{1,15})", re.UNICODE)
 _URL = re.compile(r"https?://\S+")
@@ -83,14 +84,6 @@ class LabelledAccount:
     label: str
     group: str
     request: dict[str, Any]
-
-
-def default_data_dir() -> Path:
-    """The shared data folder: ``BOTLENS_DATA_DIR`` if set, else ``../shared/data`` beside the checkout."""
-    env = os.environ.get("BOTLENS_DATA_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
 
 def _iso(epoch: float) -> str:
@@ -486,8 +479,8 @@ LOADERS: dict[str, Callable[[Path], Iterator[LabelledAccount]]] = {
 
 
 def load_all(root: Path | None = None, names: tuple[str, ...] | None = None) -> list[LabelledAccount]:
-    """Loads every (or the named) dataset from ``root`` (default :func:`default_data_dir`)."""
-    root = root or default_data_dir()
+    """Loads every (or the named) dataset from ``root`` (default ``model.training.paths.data_dir()``)."""
+    root = root or data_dir()
     out: list[LabelledAccount] = []
     for name, loader in LOADERS.items():
         if names is None or name in names:

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from model.datasets import HUMAN, LabelledAccount
 from model.features import FEATURE_NAMES, extract_features
-from model.records import Account, Post, Timeline
-from model.scoring import ScoringInput, prepare
+from model.labels import HUMAN
+from model.records import Account, Post, ScoringInput, Timeline, prepare
+from model.training.datasets import LabelledAccount
 
 MAX_POSTS = 1000
 TRUNCATIONS = (1, 5, 20, 50, 200)

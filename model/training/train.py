@@ -1,4 +1,4 @@
-"""Train the bot, troll and hijacked heads on the real shared data: ``python -m model.train``.
+"""Train the bot, troll and hijacked heads on the real shared data: ``python -m model.training.train``.
 
 Hyper-parameters are chosen per head by 3-fold cross-validation grouped by account on the train
 split; each head is then fitted on the train split, calibrated (Platt) on the calibration split
@@ -21,12 +21,21 @@ from typing import Any
 
 import numpy as np
 
-from model import datasets, metrics, signing
-from model.datasets import HUMAN
-from model.examples import Example, base_examples, feature_matrix, hijack_examples, missingness_matched, variants
+from model import signing
 from model.features import FEATURE_NAMES, FEATURES, MISSING
-from model.heads import BY_NAME, HEAD_NAMES
-from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, sha256_file
+from model.heads import HEAD_NAMES
+from model.labels import HUMAN
+from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, calibrate, sha256_file
+from model.training import datasets, metrics, paths
+from model.training.examples import (
+    Example,
+    base_examples,
+    feature_matrix,
+    hijack_examples,
+    missingness_matched,
+    variants,
+)
+from model.training.recipes import BY_HEAD
 
 SEED = 20261122
 TARGET_FPR = 0.01
@@ -57,18 +66,18 @@ Log = Callable[[str], None]
 
 
 def excluded_features(name: str) -> dict[str, str]:
-    """Features a head may not use, with the confound that rules each out (``model.heads``)."""
-    return BY_NAME[name].excluded()
+    """Features a head may not use, with the confound that rules each out (its recipe)."""
+    return BY_HEAD[name].excluded()
 
 
 def head_features(name: str) -> list[str]:
     """Feature names a head uses, in canonical order."""
-    return BY_NAME[name].features(FEATURE_NAMES)
+    return BY_HEAD[name].features(FEATURE_NAMES)
 
 
 def head_rows(name: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
-    """Which examples a head trains and is evaluated on, and its binary target (``model.heads``)."""
-    return BY_NAME[name].labels(examples)
+    """Which examples a head trains and is evaluated on, and its binary target (its recipe)."""
+    return BY_HEAD[name].labels(examples)
 
 
 def balanced_weights(examples: Sequence[Example], y: np.ndarray) -> np.ndarray:
@@ -113,7 +122,7 @@ def calibrate_and_threshold(
     (:func:`balanced_weights`), so the largest sample does not set every account's threshold.
     """
     calibration = fit_calibration(raw, y)
-    p = Scorer.calibrate({"calibration": calibration}, raw)
+    p = calibrate({"calibration": calibration}, raw)
     full = np.array([e.variant in ("full", "spliced") for e in examples], dtype=bool)
     chosen = (y == 0) & full
     if not chosen.any():
@@ -143,7 +152,7 @@ def training_matrix(
     name: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator, n_jobs: int
 ) -> np.ndarray:
     """Train-side features of a head, missingness-matched between its classes where dumps differ."""
-    matching = BY_NAME[name].matching
+    matching = BY_HEAD[name].matching
     if matching is None:
         return X
     return missingness_matched(examples, y, X, rng, within_dataset=matching == "within_dataset", n_jobs=n_jobs)
@@ -221,8 +230,8 @@ def fit_head(
     X_tr = X_train[:, cols]
     w = balanced_weights(ex_tr, y[train_rows])
     cv: list[dict[str, Any]] = []
-    # Directions the field knows (model.heads): part of the parameters, so CV and the card record them.
-    directions = BY_NAME[head].constraints(feats) if monotone else []
+    # Directions the field knows (the head's recipe): part of the parameters, so CV and the card record them.
+    directions = BY_HEAD[head].constraints(feats) if monotone else []
     constraints = {"monotone_constraints": directions} if any(directions) else {}
     if tune:
         groups = [f"{e.dataset}:{e.key}" for e in ex_tr]
@@ -252,7 +261,7 @@ def fit_head(
 def head_probabilities(head: dict[str, Any], X: np.ndarray) -> np.ndarray:
     """Calibrated probabilities of a fitted head on full feature rows."""
     cols = [FEATURE_NAMES.index(f) for f in head["features"]]
-    return Scorer.calibrate(head, head["booster"].predict(X[:, cols], raw_score=True))
+    return calibrate(head, head["booster"].predict(X[:, cols], raw_score=True))
 
 
 def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
@@ -268,8 +277,8 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
     for name in sorted({e.dataset for e in examples}):
         in_ds = np.array([e.dataset == name for e in examples]) & full
         # A head whose positives come from one source: compare all test positives with this dataset's negatives.
-        sel = in_ds | (full & (y == 1)) if BY_NAME[head].positives_pooled else in_ds
-        if not BY_NAME[head].positives_pooled and sel.any() and y[sel].min() == y[sel].max():
+        sel = in_ds | (full & (y == 1)) if BY_HEAD[head].positives_pooled else in_ds
+        if not BY_HEAD[head].positives_pooled and sel.any() and y[sel].min() == y[sel].max():
             # A source of one class (porn bots, verified humans): against the other class of every source.
             sel = sel | (full & (y != y[sel][0]))
         if 0 < y[sel].sum() < sel.sum():
@@ -492,7 +501,7 @@ def recalibrate(
     """Refits every head's calibration and threshold on the calibration split, keeping its trees.
 
     Writes the artifact under a new version, the card (thresholds, calibration, test metrics; the
-    previous ``evaluation`` is dropped: rerun ``python -m model.evaluate``) and its signature.
+    previous ``evaluation`` is dropped: rerun ``python -m model.training.evaluate``) and its signature.
     """
     import joblib
 
@@ -555,7 +564,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="keep the artifact's trees, refit calibration and thresholds, write it as VERSION",
     )
     args = parser.parse_args(argv)
-    data_dir = args.data_dir or datasets.default_data_dir()
+    data_dir = args.data_dir or paths.data_dir()
     if not data_dir.is_dir():
         print(f"no data folder at {data_dir}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ After Yang et al. (2020), "Scalable and Generalizable Social Bot Detection throu
 counts, flags, growth rates over the account's age and screen-name and name statistics of the user
 object alone. Their ``profile_use_background_image`` is not in our contract (the avatar's
 ``default_profile_image`` stands in) and their screen-name likelihood, learnt from 2 million names,
-is replaced by the handle's character entropy. Evaluation (``model.evaluate``) trains it on exactly
+is replaced by the handle's character entropy. Evaluation (``model.training.evaluate``) trains it on exactly
 the rows the bot head trains on and tests it on the same accounts.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from model.scoring import ScoringInput
+from model.records import ScoringInput
 
 DAY = 86400.0
 MISSING = -1.0

@@ -1,0 +1,76 @@
+"""One renderer per result shape: the scored account's response object, and the same as flat columns.
+
+The HTTP routes, the batch slots and the CLI's JSON lines carry :func:`result`; Parquet files and
+Spark carry :func:`flat` rows (:data:`FLAT_COLUMNS`), which hold a refused record's problem in the
+same columns; the store keeps :func:`reasons` of the response object. Every shape follows the heads
+declared in ``model.heads``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from model.heads import HEAD_NAMES
+from model.problems import summary
+from model.records import ScoringInput, format_timestamp
+
+# Flat columns and their types (Spark DDL names; the CLI maps them to Arrow's): one per result field,
+# a score column per head, explanations as JSON text, and the problem of a record that was refused.
+FLAT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("account_id", "string"),
+    ("platform", "string"),
+    ("model_version", "string"),
+    ("observed_at", "string"),
+    ("n_posts", "long"),
+    ("label", "string"),
+    *((f"score_{name}", "double") for name in HEAD_NAMES),
+    ("top_reasons", "array<string>"),
+    ("explanations", "string"),
+    ("warnings", "array<string>"),
+    ("error", "string"),
+    ("problem", "string"),
+)
+FLAT_NAMES = tuple(name for name, _ in FLAT_COLUMNS)
+
+
+def result(version: str, item: ScoringInput, scored: Mapping[str, Any]) -> dict[str, Any]:
+    """The response object of one scored account (``scored`` is what ``Scorer.score`` gave for it)."""
+    return {
+        "account_id": item.account.id,
+        "platform": item.account.platform,
+        "model_version": version,
+        "observed_at": format_timestamp(item.as_of),
+        **scored,
+    }
+
+
+def reasons(result: Mapping[str, Any], per_head: int) -> dict[str, list[str]]:
+    """Per head, the reasons of its strongest explanation entries, at most ``per_head`` of them."""
+    explanations = result.get("explanations") or {}
+    return {
+        head: [entry["reason"] for entry in explanation.get("top_features", [])[:per_head]]
+        for head, explanation in explanations.items()
+    }
+
+
+def flat(slot: Mapping[str, Any], account_id: str | None = None) -> dict[str, Any]:
+    """A result or a problem slot as :data:`FLAT_COLUMNS` (a problem fills ``error`` and ``problem``).
+
+    Args:
+        slot: A :func:`result` object, or the problem object of a refused record.
+        account_id: The account a refused record named, where it could be read.
+    """
+    row: dict[str, Any] = dict.fromkeys(FLAT_NAMES)
+    if "scores" not in slot:
+        row.update(account_id=account_id, error=summary(slot), problem=orjson.dumps(slot).decode())
+        return row
+    for name in ("account_id", "platform", "model_version", "observed_at", "n_posts", "label", "warnings"):
+        row[name] = slot[name]
+    for name, score in slot["scores"].items():
+        row[f"score_{name}"] = score
+    row["top_reasons"] = [entries[0] for entries in reasons(slot, 1).values() if entries]
+    row["explanations"] = orjson.dumps(slot["explanations"]).decode()
+    return row

@@ -1,0 +1,182 @@
+"""A loaded model: heads in artifact order, scores and exact per-feature explanations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model.errors import ArtifactError
+from model.features import FEATURE_NAMES, extract_features
+from model.heads import BY_NAME
+from model.records import ScoringInput, format_timestamp
+from model.scoring.artifact import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, check_matches_code, read_verified
+from model.scoring.calibration import calibrate, decide_label
+from model.scoring.explain import explain
+from model.scoring.rules import HeadRules, held_warning
+from model.treeshap import TreeExplainer, UnsupportedTree
+
+log = logging.getLogger(__name__)
+
+# One thread per prediction: each gunicorn worker is one process per core, and OpenMP threads on top
+# oversubscribe the cores (measured: several times slower per row inside a worker).
+PREDICT_THREADS = 1
+# Below this many posts the behavioural features rest on too little activity to trust.
+FEW_POSTS = 20
+
+
+def warnings_for(item: ScoringInput) -> list[str]:
+    """Plain-language caveats about what the score could not see."""
+    out = []
+    n = len(item.posts)
+    if n == 0:
+        out.append("no posts supplied: the scores rest on the profile alone")
+    elif n < FEW_POSTS:
+        out.append(f"only {n} post{'s' if n > 1 else ''} supplied: behavioural features are weak below {FEW_POSTS}")
+    if item.moved_from is not None:
+        out.append(
+            f"posts are newer than observed_at ({format_timestamp(item.moved_from)}) by more than a day, as when "
+            "profile and posts come from different crawls: scored as observed at the newest post"
+        )
+    if item.future_posts:
+        plural = "posts are" if item.future_posts > 1 else "post is"
+        out.append(f"{item.future_posts} {plural} dated after observed_at and taken as posted at observed_at")
+    if item.account.created_at is None:
+        out.append("account created_at not supplied: account age features are unavailable")
+    if n and all(s is None for s in item.posts.source):
+        out.append("no post has a source (client): client features are unavailable")
+    return out
+
+
+class Scorer:
+    """A loaded model: heads in artifact order, each a LightGBM booster with calibration and threshold."""
+
+    def __init__(self, artifact: Mapping[str, Any], card: Mapping[str, Any] | None = None) -> None:
+        check_matches_code(artifact)
+        self.artifact = artifact
+        self.card = dict(card or {})
+        self.version: str = str(artifact["version"])
+        self.heads: list[dict[str, Any]] = list(artifact["heads"])
+        # Class order is whatever the artifact lists; nothing here assumes bot/troll/hijacked.
+        self.classes: list[str] = [head["name"] for head in self.heads]
+        self.reference: Mapping[str, Mapping[str, float]] = artifact.get("reference", {})
+        for head in self.heads:
+            head["columns"] = np.array([FEATURE_NAMES.index(f) for f in head["features"]], dtype=np.intp)
+            head["explainer"] = _explainer(head)
+        self._rules = {head["name"]: HeadRules(head, BY_NAME[head["name"]]) for head in self.heads}
+
+    @classmethod
+    def load(
+        cls,
+        artifact_path: Path = DEFAULT_ARTIFACT,
+        card_path: Path = DEFAULT_CARD,
+        public_key: Path | None = DEFAULT_PUBLIC_KEY,
+        allow_unsigned: bool = False,
+    ) -> Scorer:
+        """Loads an artifact once its card's signature and the artifact's sha256 check out.
+
+        Args:
+            artifact_path: The joblib artifact.
+            card_path: The model card (JSON) that records the artifact's sha256; signed in ``<card>.sig``.
+            public_key: The trusted ed25519 public key (PEM) the card must be signed with.
+            allow_unsigned: Development only: load a card without a signature (the checksum still applies).
+
+        Raises:
+            ArtifactError: a file is missing or unreadable, the card is unsigned or its signature fails,
+                the checksum differs, the artifact is not a botlens model, or its features or heads
+                differ from this code's. Nothing is unpickled before the signature and checksum pass.
+        """
+        artifact, card = read_verified(artifact_path, card_path, public_key, allow_unsigned)
+        try:
+            return cls(artifact, card)
+        except ArtifactError:
+            raise
+        except Exception as exc:  # heads without boosters, calibration or features of the expected shape
+            raise ArtifactError(f"artifact heads malformed: {type(exc).__name__}: {exc}", reason="wrong-type") from exc
+
+    def thresholds(self) -> dict[str, float]:
+        """Decision threshold of each head on its calibrated probability."""
+        return {head["name"]: float(head["threshold"]) for head in self.heads}
+
+    def matrix(self, items: Sequence[ScoringInput]) -> np.ndarray:
+        """Feature matrix of the items, one row each."""
+        if not items:
+            return np.empty((0, len(FEATURE_NAMES)))
+        return np.vstack([extract_features(i.account, i.posts, i.as_of) for i in items])
+
+    def raw_and_contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Per head, TreeSHAP contributions with the base value in the last column (rows sum to the raw score)."""
+        out = {}
+        for head in self.heads:
+            rows = X[:, head["columns"]]
+            explainer = head["explainer"]
+            out[head["name"]] = (
+                explainer.contributions(rows)
+                if explainer is not None
+                else head["booster"].predict(rows, pred_contrib=True, num_threads=PREDICT_THREADS)
+            )
+        return out
+
+    def probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        """Calibrated probability of each head for each row (no explanations, no rules)."""
+        return {
+            head["name"]: calibrate(
+                head, head["booster"].predict(X[:, head["columns"]], raw_score=True, num_threads=PREDICT_THREADS)
+            )
+            for head in self.heads
+        }
+
+    def score(self, items: Sequence[ScoringInput], top_k: int = 5) -> list[dict[str, Any]]:
+        """Scores accounts with explanations.
+
+        Args:
+            items: Prepared accounts.
+            top_k: Features to report per head, largest absolute contribution first.
+
+        Returns:
+            One dict per item: ``n_posts``, ``scores``, ``label``, ``explanations``, ``warnings``.
+        """
+        if not items:
+            return []
+        X = self.matrix(items)
+        contribs = self.raw_and_contributions(X)
+        rules = {name: self._rules[name].entries(items, contribs[name], X) for name in self.classes}
+        probs = {}
+        for head in self.heads:
+            shift = np.array([e["contribution"] if e else 0.0 for e in rules[head["name"]]], dtype=np.float64)
+            probs[head["name"]] = calibrate(head, contribs[head["name"]].sum(axis=1) + shift)
+        thresholds = self.thresholds()
+        results = []
+        for row, item in enumerate(items):
+            scores = {name: round(float(probs[name][row]), 6) for name in self.classes}
+            label = decide_label(scores, thresholds)
+            expl = {
+                head["name"]: explain(
+                    head, X[row], contribs[head["name"]][row], top_k, rules[head["name"]][row], self.reference
+                )
+                for head in self.heads
+            }
+            # Heads whose score a rule held neutral say so (the rule's entry is the record).
+            held = [held_warning(name, rules[name][row]) for name in self.classes if rules[name][row] is not None]
+            results.append(
+                {
+                    "n_posts": len(item.posts),
+                    "scores": scores,
+                    "label": label,
+                    "explanations": expl,
+                    "warnings": warnings_for(item) + [w for w in held if w],
+                }
+            )
+        return results
+
+
+def _explainer(head: Mapping[str, Any]) -> TreeExplainer | None:
+    """The head's vectorised TreeSHAP, or None (LightGBM's own pred_contrib) for trees it does not support."""
+    try:
+        return TreeExplainer(head["booster"])
+    except UnsupportedTree as exc:
+        log.warning("head %s explained by LightGBM's pred_contrib: %s", head["name"], exc)
+        return None

@@ -1,0 +1,179 @@
+"""How each head is trained, declared once per head of ``model.heads``: its examples, target, what it may not
+read and the directions the field knows.
+
+Training (``model.training.train``) and evaluation (``model.training.evaluate``) read :data:`RECIPES`;
+the service never does (it serves what the artifact holds). Adding a head is its :class:`HeadSpec`
+in ``model.heads``, its :class:`Recipe` here, and the data it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.features import FEATURES
+from model.labels import BOT, HIJACKED, HUMAN, TROLL
+
+if TYPE_CHECKING:
+    from model.training.examples import Example
+
+Rows = Callable[[Sequence["Example"]], np.ndarray]
+
+# The troll data (IRA) has minute timestamps, no posting client and no profile flags, and post languages
+# that most human data lacks: features built on those would learn which dump an account came from.
+_SUB_MINUTE = "needs second-resolution timestamps; IRA data is rounded to minutes"
+_TROLL_PROFILE = (
+    "profiles differ by era and collection between the troll snapshot and each human sample; "
+    "with them the head learns the sample, not the behaviour"
+)
+_BOT_RATES = "depends on how each dump was collected (era, 1-in-50 sampling, one status per account)"
+_VERIFIED = (
+    "the Bot Repository's verified humans differ from every bot set by this flag alone: a shortcut, not behaviour"
+)
+# Features whose values move with the platform's era rather than the account's behaviour: quote posts
+# arrived in 2015 and the 280-character limit in November 2017, while most human training data is older.
+_ERA = {
+    "quote_share": "quote posts exist from 2015; the human timelines here are older, so quoting tells eras apart",
+    "text_length_mean": (
+        "texts could be 140 characters before November 2017 and 280 after; the human timelines here are "
+        "older than the troll ones, so length tells eras apart"
+    ),
+}
+
+
+def _sub_minute() -> dict[str, str]:
+    return {spec.name: _SUB_MINUTE for spec in FEATURES if spec.sub_minute}
+
+
+def _bot_excluded() -> dict[str, str]:
+    # Timeline peaks depend on how a dump sampled its timelines. Lifetime counts came back with the Bot
+    # Repository's profiles: leave-one-dataset-out ROC AUC rose on 7 of 12 sources with them
+    # (docs/model.md).
+    out = dict.fromkeys(("max_posts_per_day", "max_posts_per_hour"), _BOT_RATES)
+    return {**out, "verified": _VERIFIED, **_ERA}
+
+
+def _hijacked_excluded() -> dict[str, str]:
+    return {**_sub_minute(), **_ERA}
+
+
+def _troll_excluded() -> dict[str, str]:
+    out = {**_sub_minute(), **_ERA}
+    for spec in FEATURES:
+        if spec.group == "profile":
+            # Leave-one-dataset-out: ROC AUC on an unseen human sample 0.51 with profile features, 0.985 without.
+            out[spec.name] = _TROLL_PROFILE
+        if spec.needs == "posts.source":
+            out[spec.name] = "no troll data has a posting client"
+        if spec.needs == "posts.lang":
+            out[spec.name] = "post language is given for trolls but missing for most human data"
+    return out
+
+
+def _bot_rows(examples: Sequence[Example]) -> np.ndarray:
+    # Only datasets that hold bots (bots against their own dataset's humans), so human-only samples
+    # cannot teach the head which dump is bot-free.
+    bot_datasets = {e.dataset for e in examples if e.label == BOT}
+    return np.array(
+        [e.dataset in bot_datasets and not e.hijacked and e.label in (BOT, HUMAN) for e in examples], dtype=bool
+    )
+
+
+def _bot_or_human(examples: Sequence[Example]) -> np.ndarray:
+    # Tested also on human-only samples it never trains on (verified humans, 2020-21 users).
+    return np.array([not e.hijacked and e.label in (BOT, HUMAN) for e in examples], dtype=bool)
+
+
+def _with_timelines(examples: Sequence[Example]) -> np.ndarray:
+    # Datasets with no posts at all (the Bot Repository's profiles) tell a behaviour-only head nothing.
+    with_posts = {e.dataset for e in examples if len(e.item.posts)}
+    return np.array([e.dataset in with_posts for e in examples], dtype=bool)
+
+
+def _not_hijacked(examples: Sequence[Example]) -> np.ndarray:
+    return _with_timelines(examples) & np.array([not e.hijacked for e in examples], dtype=bool)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one head is trained and evaluated.
+
+    Attributes:
+        head: The head's name in ``model.heads``.
+        rows: Which examples the head trains and is evaluated on (a mask over the examples).
+        target: Whether an example is a positive.
+        excluded: Features the head may not use, each with the confound that rules it out.
+        matching: Missing-field handling of its training rows: ``within_dataset`` or ``overall``
+            missingness matching between its classes (``model.training.examples.missingness_matched``), or None.
+        positives_pooled: Per-dataset tests compare all test positives with each dataset's negatives
+            (for a head whose positives all come from one source).
+        tested: Which examples a dataset left out of training is tested on (default: ``rows``); a source
+            of one class is tested against the other class's test-split accounts of the rest.
+        monotone: Features whose direction the field knows, each +1 (a higher value never lowers the
+            score) or -1; training passes them to LightGBM as ``monotone_constraints``. A missing value
+            (-1) sits below every observed one, so it never raises the score above what 0 would give.
+    """
+
+    head: str
+    rows: Rows
+    target: Callable[[Example], bool]
+    excluded: Callable[[], dict[str, str]] = field(default=dict)
+    matching: str | None = None
+    positives_pooled: bool = False
+    monotone: Mapping[str, int] = field(default_factory=dict)
+    tested: Rows | None = None
+
+    def labels(self, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
+        """The head's example mask and binary target over ``examples``."""
+        return self.rows(examples), np.array([self.target(e) for e in examples], dtype=int)
+
+    def testable(self, examples: Sequence[Example]) -> np.ndarray:
+        """The mask of examples a left-out dataset's test may draw on."""
+        return (self.tested or self.rows)(examples)
+
+    def features(self, names: Sequence[str]) -> list[str]:
+        """The feature names the head uses, in the order given."""
+        excluded = self.excluded()
+        return [name for name in names if name not in excluded]
+
+    def constraints(self, features: Sequence[str]) -> list[int]:
+        """LightGBM's ``monotone_constraints`` for these features (0 where the direction is left to the data)."""
+        unknown = set(self.monotone) - set(features)
+        if unknown:
+            raise ValueError(f"head {self.head}: monotone features it does not use: {sorted(unknown)}")
+        return [int(self.monotone.get(name, 0)) for name in features]
+
+
+RECIPES: tuple[Recipe, ...] = (
+    Recipe(
+        BOT,
+        rows=_bot_rows,
+        target=lambda e: e.label == BOT,
+        tested=_bot_or_human,
+        excluded=_bot_excluded,
+        matching="within_dataset",
+        # More automation, repeated texts, machine-regular gaps or posts never make an account less bot-like.
+        monotone={
+            "automation_share": 1,
+            "duplicate_text_share": 1,
+            "declares_automation": 1,
+            "gap_share_repeated": 1,
+            "posts_per_day": 1,
+        },
+    ),
+    Recipe(
+        TROLL,
+        rows=_not_hijacked,
+        target=lambda e: e.label == TROLL,
+        excluded=_troll_excluded,
+        matching="overall",
+        positives_pooled=True,
+        # Posting inside an operator time zone's office hours never makes an account less troll-like.
+        monotone={"office_share_utc3": 1, "office_share_utc8": 1, "office_share_best": 1},
+    ),
+    Recipe(HIJACKED, rows=_with_timelines, target=lambda e: e.hijacked, excluded=_hijacked_excluded),
+)
+BY_HEAD = {recipe.head: recipe for recipe in RECIPES}
