@@ -197,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.environ["BOTLENS_BIND"] = args.bind
         if args.workers:
             os.environ["BOTLENS_WORKERS"] = str(args.workers)
-        gunicorn = Path(sys.executable).parent / "gunicorn"
-        os.execv(str(gunicorn), [str(gunicorn), "-c", SERVER_SETTINGS, APP])
+        # gunicorn as a module of this interpreter: found wherever the package is installed.
+        os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", SERVER_SETTINGS, APP])
     if args.command == "train":
         # Training's dependencies (pandas, scikit-learn) load only for this command.
         from model.training.train import main as train_main

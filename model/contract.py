@@ -1,9 +1,11 @@
 """The native request, declared once: every field's name, kind, limit, default and description.
 
-The marshmallow schemas and msgspec decoders (``model.validation``), the records and timeline columns
-(``model.records``), the limits (:class:`Limits`, and through it the service's ``MAX_*`` settings)
-and the OpenAPI document are derived from these declarations; tests check each copy field by field.
-Adding a request field is one :class:`FieldSpec` here plus the code that uses it.
+The records :class:`Account` and :class:`Post` are the declaration: each attribute is declared with
+its request field (:func:`declare`), and the marshmallow schemas and msgspec decoders
+(``model.validation``), the timeline columns (``model.records``), the limits (:class:`Limits`, and
+through it the service's ``MAX_*`` settings) and the OpenAPI document are derived from them; tests
+check each copy field by field. Adding an account field is one attribute here plus the code that
+uses it; a post field adds its timeline column in ``model.records``.
 
 Timestamps are RFC 3339 date-times with an offset, read by one parser (msgspec's, in C) wherever a
 client's time enters: ``2020-01-02T03:04:05Z``, ``...05.123+03:00``, ``t``/``z`` in lower case or a
@@ -16,7 +18,7 @@ one day (:data:`SKEW_SECONDS`) after the server clock.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -108,66 +110,122 @@ class FieldSpec:
         return None if self.limit is None else int(getattr(limits, self.limit))
 
 
-def _string(name: str, description: str, limit: str = "string_length") -> FieldSpec:
-    return FieldSpec(name, Kind.STRING, description, limit)
+def declare(
+    kind: Kind,
+    description: str,
+    limit: str | None = None,
+    *,
+    required: bool = False,
+    default: Any = None,
+    nullable: bool = True,
+    fixed_length: int | None = None,
+) -> Any:
+    """A record attribute declared as a request field: the dataclass field and its :class:`FieldSpec` in one.
+
+    The record's own default follows the field's: absent means ``default`` (``None`` = not known), and
+    a list kind holds an empty tuple. A required field has no default.
+    """
+    spec = {
+        "kind": kind,
+        "description": description,
+        "limit": limit,
+        "required": required,
+        "default": default,
+        "nullable": nullable,
+        "fixed_length": fixed_length,
+    }
+    metadata = {"contract": spec}
+    if required:
+        return field(metadata=metadata)
+    if kind is Kind.STRINGS:
+        return field(default_factory=tuple, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
-def _count(name: str, description: str) -> FieldSpec:
-    return FieldSpec(name, Kind.COUNT, description)
+def _string(description: str, limit: str = "string_length") -> Any:
+    return declare(Kind.STRING, description, limit)
 
 
-def _flag(name: str, description: str, default: bool | None = None) -> FieldSpec:
-    return FieldSpec(name, Kind.FLAG, description, default=default)
+def _count(description: str) -> Any:
+    return declare(Kind.COUNT, description)
 
 
-ACCOUNT_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("id", Kind.ID, "Platform account id.", "string_length", required=True, nullable=False),
-    FieldSpec(
-        "platform",
-        Kind.ID,
-        "Platform name, default twitter.",
-        default="twitter",
-        nullable=False,
-        fixed_length=PLATFORM_LENGTH,
-    ),
-    _string("screen_name", "Handle without @."),
-    _string("name", "Display name."),
-    _string("description", "Profile bio.", "text_length"),
-    _string("location", "Free-text location."),
-    _string("url", "Profile link."),
-    FieldSpec("lang", Kind.LANG, "Short language code (en, en-gb, in ...).", fixed_length=LANG_LENGTH),
-    FieldSpec("created_at", Kind.TIMESTAMP, "Account creation time, RFC 3339."),
-    _count("followers_count", "Followers."),
-    _count("friends_count", "Accounts followed."),
-    _count("statuses_count", "Lifetime posts."),
-    _count("favourites_count", "Likes given."),
-    _count("listed_count", "Lists the account is on."),
-    _flag("verified", "Verified by the platform."),
-    _flag("default_profile", "Profile theme never changed."),
-    _flag("default_profile_image", "Profile picture never set."),
-    _flag("protected", "Posts visible to approved followers only."),
-    _flag("declared_bot", "The account declares itself automated (Mastodon's bot flag, a platform's automated label)."),
-)
+def _flag(description: str, default: bool | None = None) -> Any:
+    return declare(Kind.FLAG, description, default=default)
 
-POST_FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("created_at", Kind.TIMESTAMP, "Post time, RFC 3339.", required=True, nullable=False),
-    _string("id", "Post id."),
-    _string("text", "Post text.", "text_length"),
-    _string("source", "Posting client, e.g. Twitter Web App."),
-    FieldSpec("lang", Kind.LANG, "Short language code.", fixed_length=LANG_LENGTH),
-    _flag("is_retweet", "A repost of another post.", default=False),
-    _flag("is_reply", "A reply to another post.", default=False),
-    _flag("is_quote", "Quotes another post.", default=False),
-    FieldSpec("hashtags", Kind.STRINGS, "Hashtags without #.", "list_length"),
-    FieldSpec("mentions", Kind.STRINGS, "Mentioned handles.", "list_length"),
-    FieldSpec("urls", Kind.STRINGS, "Linked URLs (expanded where known).", "list_length"),
-    _count("retweet_count", "Reposts received."),
-    _count("like_count", "Likes received."),
-    _count("reply_count", "Replies received."),
-    FieldSpec("retweet_of", Kind.REF, "The post this one reposts: its id and/or author. Implies is_retweet."),
-    FieldSpec("quote_of", Kind.REF, "The post this one quotes: its id and/or author. Implies is_quote."),
-    FieldSpec("reply_to", Kind.REF, "The post this one replies to: its id and/or author. Implies is_reply."),
-)
+
+def _ref(description: str) -> Any:
+    return declare(Kind.REF, description)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Profile metadata of one account, as a request declares it; None means the client did not say."""
+
+    id: str = declare(Kind.ID, "Platform account id.", "string_length", required=True, nullable=False)
+    platform: str = declare(
+        Kind.ID, "Platform name, default twitter.", default="twitter", nullable=False, fixed_length=PLATFORM_LENGTH
+    )
+    screen_name: str | None = _string("Handle without @.")
+    name: str | None = _string("Display name.")
+    description: str | None = _string("Profile bio.", "text_length")
+    location: str | None = _string("Free-text location.")
+    url: str | None = _string("Profile link.")
+    lang: str | None = declare(Kind.LANG, "Short language code (en, en-gb, in ...).", fixed_length=LANG_LENGTH)
+    # Epoch seconds, UTC, in the record.
+    created_at: float | None = declare(Kind.TIMESTAMP, "Account creation time, RFC 3339.")
+    followers_count: int | None = _count("Followers.")
+    friends_count: int | None = _count("Accounts followed.")
+    statuses_count: int | None = _count("Lifetime posts.")
+    favourites_count: int | None = _count("Likes given.")
+    listed_count: int | None = _count("Lists the account is on.")
+    verified: bool | None = _flag("Verified by the platform.")
+    default_profile: bool | None = _flag("Profile theme never changed.")
+    default_profile_image: bool | None = _flag("Profile picture never set.")
+    protected: bool | None = _flag("Posts visible to approved followers only.")
+    declared_bot: bool | None = _flag(
+        "The account declares itself automated (Mastodon's bot flag, a platform's automated label)."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """Another post, by id and/or author (handle or account id); at least one is known."""
+
+    id: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post of the account's recent activity, as a request declares it; ``created_at`` is UTC epoch seconds."""
+
+    created_at: float = declare(Kind.TIMESTAMP, "Post time, RFC 3339.", required=True, nullable=False)
+    id: str | None = _string("Post id.")
+    text: str | None = _string("Post text.", "text_length")
+    source: str | None = _string("Posting client, e.g. Twitter Web App.")
+    lang: str | None = declare(Kind.LANG, "Short language code.", fixed_length=LANG_LENGTH)
+    is_retweet: bool = _flag("A repost of another post.", default=False)
+    is_reply: bool = _flag("A reply to another post.", default=False)
+    is_quote: bool = _flag("Quotes another post.", default=False)
+    hashtags: tuple[str, ...] = declare(Kind.STRINGS, "Hashtags without #.", "list_length")
+    mentions: tuple[str, ...] = declare(Kind.STRINGS, "Mentioned handles.", "list_length")
+    urls: tuple[str, ...] = declare(Kind.STRINGS, "Linked URLs (expanded where known).", "list_length")
+    retweet_count: int | None = _count("Reposts received.")
+    like_count: int | None = _count("Likes received.")
+    reply_count: int | None = _count("Replies received.")
+    retweet_of: Ref | None = _ref("The post this one reposts: its id and/or author. Implies is_retweet.")
+    quote_of: Ref | None = _ref("The post this one quotes: its id and/or author. Implies is_quote.")
+    reply_to: Ref | None = _ref("The post this one replies to: its id and/or author. Implies is_reply.")
+
+
+def specs_of(record: type) -> tuple[FieldSpec, ...]:
+    """The request fields a record class declares, in its order."""
+    return tuple(FieldSpec(f.name, **f.metadata["contract"]) for f in fields(record))
+
+
+ACCOUNT_FIELDS: tuple[FieldSpec, ...] = specs_of(Account)
+POST_FIELDS: tuple[FieldSpec, ...] = specs_of(Post)
 # The parts of a reference (Kind.REF), either optional but one present.
 REF_PARTS = {"id": "The post's id.", "author": "Its author's handle or account id."}
 # Each reference field and the flag it implies.

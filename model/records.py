@@ -1,4 +1,5 @@
-"""Record types for one account and its posts, and their construction from request-shaped mappings.
+"""Records of one account and its posts (declared in ``model.contract``), their columnar timeline, and
+their construction from request-shaped mappings.
 
 Request-shaped mappings are what the HTTP API accepts and what the dataset adapters produce, so the
 same conversion serves training and serving; :class:`ScoringInput` is one account ready for scoring.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -21,10 +22,27 @@ from model.contract import (
     POST_NAMES,
     REF_FLAGS,
     SKEW_SECONDS,
+    Account,
     Kind,
+    Post,
+    Ref,
     rfc3339_epoch,
 )
 from model.errors import InvalidRecordError
+
+__all__ = [
+    "Account",
+    "Post",
+    "Ref",
+    "ScoringInput",
+    "Timeline",
+    "account_from_mapping",
+    "format_timestamp",
+    "normalise_lang",
+    "parse_timestamp",
+    "posts_from_mappings",
+    "prepare",
+]
 
 # Legacy or platform-specific language codes mapped to ISO 639-1.
 _LANG_ALIASES = {"in": "id", "iw": "he", "ji": "yi", "jw": "jv", "zh-cn": "zh", "zh-tw": "zh"}
@@ -73,39 +91,6 @@ def normalise_lang(value: str | None) -> str | None:
     return primary or None
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    """Profile metadata of one account; None means the client did not say."""
-
-    id: str
-    platform: str = "twitter"
-    screen_name: str | None = None
-    name: str | None = None
-    description: str | None = None
-    location: str | None = None
-    url: str | None = None
-    lang: str | None = None
-    created_at: float | None = None
-    followers_count: int | None = None
-    friends_count: int | None = None
-    statuses_count: int | None = None
-    favourites_count: int | None = None
-    listed_count: int | None = None
-    verified: bool | None = None
-    default_profile: bool | None = None
-    default_profile_image: bool | None = None
-    protected: bool | None = None
-    declared_bot: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """Another post, by id and/or author (handle or account id); at least one is known."""
-
-    id: str | None = None
-    author: str | None = None
-
-
 def _ref(value: Any) -> Ref | None:
     """A reference from a mapping, a decoded struct or a Ref (None stays None)."""
     if value is None or isinstance(value, Ref):
@@ -113,29 +98,6 @@ def _ref(value: Any) -> Ref | None:
     if isinstance(value, Mapping):
         return Ref(value.get("id"), value.get("author"))
     return Ref(value.id, value.author)
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """One post of the account's recent activity; ``created_at`` is UTC epoch seconds."""
-
-    created_at: float
-    id: str | None = None
-    text: str | None = None
-    source: str | None = None
-    lang: str | None = None
-    is_retweet: bool = False
-    is_reply: bool = False
-    is_quote: bool = False
-    hashtags: tuple[str, ...] = field(default_factory=tuple)
-    mentions: tuple[str, ...] = field(default_factory=tuple)
-    urls: tuple[str, ...] = field(default_factory=tuple)
-    retweet_count: int | None = None
-    like_count: int | None = None
-    reply_count: int | None = None
-    retweet_of: Ref | None = None
-    quote_of: Ref | None = None
-    reply_to: Ref | None = None
 
 
 def account_from_mapping(data: Mapping[str, Any]) -> Account:

@@ -12,7 +12,8 @@ import pytest
 from api.app import create_app
 from model import signing
 from model.scoring import Scorer
-from model.training import examples, paths, train
+from model.training import examples, fit, paths, train
+from model.training.card import save_model
 from tests import synthetic
 
 
@@ -37,10 +38,10 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     artifact, card = out / "model.joblib", out / "card.json"
     # A key pair of the tests' own, beside the model: the card is signed as training signs it.
     signing.generate(out / "signing.key", out / "signing.pub")
-    train.save_model(
+    save_model(
         heads,
         {"heads": card_heads, "training_data": {"synthetic": True}},
-        train.reference_percentiles(X, all_examples),
+        fit.reference_percentiles(X, all_examples),
         artifact,
         card,
         version="test-0",

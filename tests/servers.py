@@ -37,6 +37,25 @@ def post(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> tup
         return exc.code, json.loads(payload) if payload else {}, dict(exc.headers)
 
 
+def wait_until_answering(url: str, server: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    """Waits until ``url`` answers 200.
+
+    Raises:
+        RuntimeError: the server exited, or did not answer within ``seconds``.
+    """
+    deadline = time.time() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            raise RuntimeError(f"the server did not answer {url}")
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def gunicorn(
     small_model: tuple[Path, Path],
@@ -79,17 +98,7 @@ def gunicorn(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/health/{'ready' if ready else 'live'}", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not become ready")
-            time.sleep(0.2)
+        wait_until_answering(f"{base}/health/{'ready' if ready else 'live'}", server)
         yield base, server
     finally:
         server.terminate()

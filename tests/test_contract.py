@@ -22,7 +22,7 @@ from model.contract import (
     setting_name,
 )
 from model.errors import InvalidRecordError
-from model.records import Account, Post, Timeline
+from model.records import Account, Post, Timeline, parse_timestamp, prepare
 from model.validation import FastDecoder, make_request_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +122,12 @@ def test_timestamps_must_be_rfc3339(text: str) -> None:
     with pytest.raises(InvalidRecordError) as caught:
         check_timestamp(text, now=2e9, field="posts.0.created_at")
     assert caught.value.field == "posts.0.created_at"
+    # The records (what training's adapters build on) read timestamps with the same parser: the same refusal.
+    with pytest.raises(InvalidRecordError):
+        parse_timestamp(text)
+    with pytest.raises(InvalidRecordError) as refused:
+        prepare({"account": {"id": "1"}, "posts": [{"created_at": text}]}, now=2e9)
+    assert refused.value.field == "posts.0.created_at"
 
 
 @pytest.mark.parametrize(
@@ -135,6 +141,7 @@ def test_timestamps_must_be_rfc3339(text: str) -> None:
 )
 def test_timestamps_in_rfc3339_forms_are_read_as_utc(text: str, epoch: float) -> None:
     assert check_timestamp(text, now=2e9, field="x") == pytest.approx(epoch)
+    assert parse_timestamp(text) == check_timestamp(text, now=2e9, field="x")
 
 
 def test_timestamps_outside_the_range_are_refused() -> None:

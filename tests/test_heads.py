@@ -11,7 +11,7 @@ from api.schemas import ExplanationsSchema, ScoreResponseSchema, ScoresSchema
 from model.features import FEATURE_NAMES
 from model.heads import HEAD_NAMES, LABELS
 from model.scoring import Scorer
-from model.training import train
+from model.training import fit
 from model.training.recipes import RECIPES
 from spark import OUTPUT_SCHEMA
 
@@ -40,17 +40,17 @@ def test_training_writes_the_declared_heads_in_order(scorer: Scorer) -> None:
 
 
 def test_head_features_exclude_their_confounds() -> None:
-    troll = train.head_features("troll")
+    troll = fit.head_features("troll")
     assert "followers_count" not in troll and "distinct_sources" not in troll
-    bot = train.head_features("bot")
+    bot = fit.head_features("bot")
     assert "max_posts_per_hour" not in bot and "verified" not in bot  # dump sampling; verified-only humans
-    assert set(train.head_features("hijacked")) < set(FEATURE_NAMES)
+    assert set(fit.head_features("hijacked")) < set(FEATURE_NAMES)
 
 
 def test_head_features_leave_out_era_markers() -> None:
     # Quote posts (2015) and 280-character texts (2017) tell eras apart, not behaviour.
     for name in HEAD_NAMES:
-        assert not {"quote_share", "text_length_mean"} & set(train.head_features(name)), name
+        assert not {"quote_share", "text_length_mean"} & set(fit.head_features(name)), name
 
 
 def test_model_card_lists_the_heads(small_model: tuple[Path, Path]) -> None:

@@ -32,6 +32,13 @@ def test_mypy_clean() -> None:
     assert run.returncode == 0, run.stdout + run.stderr
 
 
+def test_import_contracts_kept() -> None:
+    # The layers, the forbidden imports and acyclic packages are configured in pyproject.toml ([tool.importlinter]).
+    run = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 broken" in run.stdout
+
+
 def test_installed_versions_are_the_constraints() -> None:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -7,6 +7,7 @@ What a dump lacks stays absent (never invented), except where noted per adapter.
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from model.labels import BOT, HUMAN, TROLL
 from model.training.paths import data_dir
@@ -442,10 +444,6 @@ def load_bot_repository(root: Path, name: str) -> Iterator[LabelledAccount]:
 
     Booleans a v1.1 user object always carries are taken as given (absent means false there).
     """
-    import gzip
-
-    import orjson
-
     with gzip.open(root / "bot-repository-2019" / f"{name}.jsonl.gz") as lines:
         for line in lines:
             row = orjson.loads(line)

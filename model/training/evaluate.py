@@ -23,7 +23,8 @@ from model.heads import LABELS
 from model.labels import BOT, HUMAN
 from model.records import ScoringInput, Timeline
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, decide_label
-from model.training import baseline, datasets, metrics, paths, train
+from model.training import baseline, datasets, fit, metrics, paths, train
+from model.training.card import write_card
 from model.training.examples import Example, base_examples
 from model.training.paths import docs_dir
 from model.training.recipes import BY_HEAD, RECIPES, Recipe
@@ -68,13 +69,13 @@ def _leave_out(
     trained on the same rows and measured on the same accounts, under ``baseline``.
     """
     keep = ~excluded[train_rows]
-    fitted = train.fit_head(
+    fitted = fit.fit_head(
         head,
         examples,
         X,
         train_rows[keep],
         calib_rows[~excluded[calib_rows]],
-        np.random.default_rng(train.SEED),
+        np.random.default_rng(fit.SEED),
         tune=False,
         params=card_head["params"],
         rounds=card_head["num_boost_round"],
@@ -83,8 +84,8 @@ def _leave_out(
         # As the head under evaluation was trained: with its known directions only if its card says so.
         monotone="monotone_constraints" in card_head["params"],
     )
-    _, y = train.head_rows(head, examples)
-    probs = train.head_probabilities(fitted, X[test_rows])
+    _, y = fit.head_rows(head, examples)
+    probs = fit.head_probabilities(fitted, X[test_rows])
     full = np.array([examples[i].variant in ("full", "spliced") for i in test_rows], dtype=bool)
     result: dict[str, Any] = dict(metrics.summary(y[test_rows][full], probs[full]))
     if profiles is not None:
@@ -99,8 +100,8 @@ def fit_baseline(examples: Sequence[Example], y: np.ndarray, profiles: np.ndarra
     """The BotometerLite-style forest on the accounts (as supplied) among ``rows``, weighted as the head is."""
     whole = np.array([examples[int(i)].variant == "full" for i in rows], dtype=bool)
     chosen = rows[whole]
-    weights = train.balanced_weights([examples[int(i)] for i in chosen], y[chosen])
-    return baseline.fit(profiles[chosen], y[chosen], weights, seed=train.SEED)
+    weights = fit.balanced_weights([examples[int(i)] for i in chosen], y[chosen])
+    return baseline.fit(profiles[chosen], y[chosen], weights, seed=fit.SEED)
 
 
 def _held_out(
@@ -161,7 +162,7 @@ def leave_one_out(
         tr = np.flatnonzero(mask & (split == "train"))
         ca = np.flatnonzero(mask & (split == "calib"))
         ex_tr = [examples[int(i)] for i in tr]
-        matched = train.training_matrix(head, ex_tr, y[tr], X[tr], np.random.default_rng(train.SEED), 2)
+        matched = fit.training_matrix(head, ex_tr, y[tr], X[tr], np.random.default_rng(fit.SEED), 2)
         held_out = _held_out(spec, examples, y, split)
         for done, (name, excluded, test) in enumerate(held_out, 1):
             result = _leave_out(
@@ -212,7 +213,7 @@ def reliability_plot(examples: Sequence[Example], probs: dict[str, np.ndarray], 
     fig, axes = plt.subplots(1, len(probs), figsize=(4 * len(probs), 4), sharey=True)
     bins_out = {}
     for ax, (head, p) in zip(np.atleast_1d(axes), probs.items()):
-        mask, y = train.head_rows(head, examples)
+        mask, y = fit.head_rows(head, examples)
         sel = mask & np.array([e.split == "test" for e in examples])
         bins = metrics.reliability(y[sel], p[sel])
         bins_out[head] = bins
@@ -337,7 +338,7 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
         lines.append(f"| {truth} | " + " | ".join(str(counts.get(label, 0)) for label in labels) + " |")
     lines += [
         "",
-        f"Thresholds (calibrated score; {train.TARGET_FPR:.0%} of calibration-split negatives above): "
+        f"Thresholds (calibrated score; {fit.TARGET_FPR:.0%} of calibration-split negatives above): "
         + ", ".join(f"{k} {v:.3f}" for k, v in evaluation["thresholds"].items()),
         "",
         "## Reliability",
@@ -370,11 +371,11 @@ def evaluate(
         spec = BY_HEAD[head]
         mask, y = spec.labels(examples)
         te = np.flatnonzero(spec.testable(examples) & (split == "test"))
-        test[head] = train.split_metrics(head, probs[head][te], y[te], [examples[i] for i in te])
+        test[head] = fit.split_metrics(head, probs[head][te], y[te], [examples[i] for i in te])
         log(f"[{head}] test ROC AUC {test[head]['overall']['roc_auc']:.4f}  ECE {test[head]['overall']['ece']:.4f}")
         if head == "bot":
             forest = fit_baseline(examples, y, profiles, np.flatnonzero(mask & (split == "train")))
-            test[head]["baseline"] = train.split_metrics(
+            test[head]["baseline"] = fit.split_metrics(
                 head, baseline.bot_probability(forest, profiles[te]), y[te], [examples[i] for i in te]
             )
     evaluation = {
@@ -385,7 +386,7 @@ def evaluate(
         "leave_one_out": leave_one_out(examples, X, card, log=log, profiles=profiles),
     }
     card["evaluation"] = evaluation
-    train.write_card(card, card_path, signing_key)
+    write_card(card, card_path, signing_key)
     (docs / "evaluation.md").write_text(report(card, evaluation))
     log(f"wrote {card_path} and {docs / 'evaluation.md'}")
     return evaluation

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.features import FEATURES
 from model.labels import BOT, HIJACKED, HUMAN, TROLL
+from model.training.examples import Example
 
-if TYPE_CHECKING:
-    from model.training.examples import Example
-
-Rows = Callable[[Sequence["Example"]], np.ndarray]
+Rows = Callable[[Sequence[Example]], np.ndarray]
 
 # The troll data (IRA) has minute timestamps, no posting client and no profile flags, and post languages
 # that most human data lacks: features built on those would learn which dump an account came from.

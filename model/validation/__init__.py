@@ -8,6 +8,7 @@ and Spark validate with.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +112,6 @@ def _items_apart(raw: bytes) -> Any:
     Raises:
         MalformedInputError: not JSON even to the standard library.
     """
-    import json
-
     try:
         body = json.loads(raw)
     except (ValueError, RecursionError) as exc:
