@@ -295,3 +295,88 @@ def quoting_user(seed: int = 11) -> dict[str, Any]:
     for i, post in enumerate(body["posts"]):
         post.update(is_quote=i % 2 == 0, is_reply=False, text=("A long considered take on policy. " * 8)[:275])
     return body
+
+
+def phone_amplifier(seed: int = 12) -> dict[str, Any]:
+    """72 reposts a day of one account around the clock for five days, from a phone client, no followers.
+
+    The takedown in the field had some 150,000 such amplifiers for 23,750 core accounts.
+    """
+    rng = np.random.default_rng(seed)
+    start = END.timestamp() - 5 * DAY
+    posts = [
+        {
+            "_t": start + i * 1200 + float(rng.integers(0, 240)),
+            "source": "Twitter for Android",
+            "is_retweet": True,
+            "retweet_of": {"id": str(5000 + i), "author": "partyvoice"},
+            "mentions": ["partyvoice"],
+            "text": f"RT @partyvoice: our message {i}",
+        }
+        for i in range(360)
+    ]
+    account = _profile(
+        "user83920174", 40, followers_count=0, friends_count=12, default_profile=True, default_profile_image=True
+    )
+    return _body(account, posts)
+
+
+def thin_operation_account(seed: int, utc_offset: float = 7.0) -> dict[str, Any]:
+    """An operation account of the released data: 5-15 posts, mostly reposts of two sources with the campaign's
+    hashtag, on weekday office hours of the operator's zone, created days before, no followers."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 16))
+    start = END - timedelta(days=int(rng.integers(20, 60)))
+    posts = []
+    while len(posts) < n:
+        day = start + timedelta(days=int(rng.integers(0, 14)))
+        if day.weekday() >= 5:
+            continue
+        local = float(rng.uniform(9, 17.5))
+        t = datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() + (local - utc_offset) * 3600
+        retweet = rng.random() < 0.8
+        source = ["armyvoice", "unitpress"][int(rng.integers(2))]
+        posts.append(
+            {
+                "_t": t,
+                "source": "Twitter Web App",
+                "is_retweet": bool(retweet),
+                "retweet_of": {"id": str(int(rng.integers(1e6))), "author": source} if retweet else None,
+                "hashtags": ["ArmyCares"] if rng.random() < 0.7 else [],
+                "text": f"RT @{source}: the army helps" if retweet else "the army helps the people",
+            }
+        )
+    account = {
+        "id": f"op{seed}",
+        "created_at": _stamp(start.timestamp() - float(rng.uniform(1, 10)) * DAY),
+        "followers_count": 0,
+        "friends_count": int(rng.integers(0, 8)),
+        "description": "",
+    }
+    return _body(account, [{k: v for k, v in p.items() if v is not None} for p in posts])
+
+
+def thin_ordinary_user(seed: int) -> dict[str, Any]:
+    """An ordinary user seen through 5-15 posts: her own words, replies, a repost now and then, evenings
+    and weekends included, an account some years old."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 16))
+    posts = []
+    for _ in range(n):
+        t = END.timestamp() - float(rng.uniform(0, 90)) * DAY
+        t = t - (t % DAY) + float(rng.uniform(12, 28)) * 3600
+        kind = rng.random()
+        posts.append(
+            {
+                "_t": t,
+                "source": ["Twitter for iPhone", "Twitter for Android", "Twitter Web App"][int(rng.integers(3))],
+                "text": "thinking about " + "the weekend plans, " * int(rng.integers(1, 8)),
+                "is_reply": bool(kind < 0.35),
+                "is_retweet": bool(kind > 0.85),
+                "hashtags": ["nba"] if rng.random() < 0.1 else [],
+            }
+        )
+    account = _profile(
+        f"person{seed}", float(rng.uniform(300, 4000)), followers_count=int(rng.integers(20, 900)), friends_count=300
+    )
+    return _body(account, posts)

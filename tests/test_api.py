@@ -195,7 +195,12 @@ def test_model_card_served(client: Any) -> None:
     assert card["version"] == "test-0"
     assert card["classes"] == ["bot", "troll", "hijacked"]
     assert set(card["thresholds"]) == {"bot", "troll", "hijacked"}
-    assert {f["name"] for f in card["features"]} >= {"posts_per_day", "office_share_utc3", "drift_language"}
+    assert {f["name"] for f in card["features"]} >= {
+        "posts_per_day",
+        "office_share_best",
+        "zone_contradiction_hours",
+        "drift_language",
+    }
     assert "library_versions" in card and "lightgbm" in card["library_versions"]
 
 

@@ -34,7 +34,7 @@ def shipped() -> Any:
 
 
 def _known(reason: str) -> Any:
-    return pytest.mark.xfail(strict=True, reason=f"model 1.3.0: {reason}")
+    return pytest.mark.xfail(strict=True, reason=f"model 1.4.0: {reason}")
 
 
 @pytest.mark.parametrize(
@@ -51,13 +51,15 @@ def _known(reason: str) -> Any:
             behaviour.newcomer,
             "human",
             marks=_known(
-                "a 5-day-old newcomer with 3 posts (2 followers, 48 followed) scores bot 0.969 (threshold 0.95)"
+                "a 5-day-old newcomer with 3 posts (2 followers, 48 followed) scores bot 0.985 (threshold 0.939)"
             ),
         ),
         (behaviour.office_worker, "human"),
         (behaviour.volume_bot, "bot"),
         (behaviour.declared_bot, "bot"),
         (lambda: behaviour.office_hours_troll(3.5), "troll"),  # Tehran office hours
+        (lambda: behaviour.office_hours_troll(7), "troll"),  # Bangkok office hours
+        (behaviour.phone_amplifier, "bot"),
         (behaviour.language_switch_hijack, "hijacked"),
         (behaviour.quoting_user, "human"),
     ],
@@ -74,6 +76,8 @@ def _known(reason: str) -> Any:
         "volume",
         "declared",
         "troll-tehran",
+        "troll-bangkok",
+        "phone-amplifier",
         "hijack-language",
         "quoting-user",
     ],
@@ -81,6 +85,33 @@ def _known(reason: str) -> Any:
 def test_behaviour_expected_label(shipped: Any, case: Any, expected: str) -> None:
     result = shipped(case())
     assert result["label"] == expected, result["scores"]
+
+
+def test_behaviour_troll_reason_names_the_posting_zone_and_the_claimed_place(shipped: Any) -> None:
+    result = shipped(behaviour.office_hours_troll(8))
+    first = result["explanations"]["troll"]["top_features"][0]
+    assert first["feature"] == "operator_shift"
+    assert "office hours of UTC+8 (Monday to Friday)" in first["reason"]
+    assert "the profile claims Houston, Texas (UTC-5)" in first["reason"]
+    worker = shipped(behaviour.office_worker())["explanations"]["troll"]["top_features"][0]
+    assert worker["feature"] == "own_zone_hours" and worker["contribution"] <= 0
+
+
+@pytest.mark.parametrize("offset", [3.0, 3.5, 7.0, 8.0])
+def test_behaviour_thin_operation_accounts_rank_above_thin_ordinary_users(shipped: Any, offset: float) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    operation = [shipped(behaviour.thin_operation_account(seed, offset))["scores"]["troll"] for seed in range(25)]
+    ordinary = [shipped(behaviour.thin_ordinary_user(100 + seed))["scores"]["troll"] for seed in range(25)]
+    assert roc_auc_score([1] * 25 + [0] * 25, operation + ordinary) >= 0.9
+
+
+def test_behaviour_thin_accounts_are_ranked_not_held(shipped: Any) -> None:
+    scores = {shipped(behaviour.thin_operation_account(seed))["scores"]["troll"] for seed in range(10)}
+    assert len(scores) > 5  # a neutral score for everyone would rank nothing
+    result = shipped(behaviour.thin_operation_account(1))
+    if result["n_posts"] < 5:
+        assert result["label"] != "troll" and any("never names troll" in w for w in result["warnings"])
 
 
 def _shift(body: dict[str, Any], days: int) -> dict[str, Any]:

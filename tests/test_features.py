@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
 
 from model.features import FEATURE_INDEX, FEATURE_NAMES, MISSING, N_FEATURES, extract_features
-from model.records import Account, Post
+from model.records import Account, Post, Ref
 
 T0 = 1_500_000_000.0
 
@@ -96,14 +97,55 @@ def test_extract_features_machine_regular_bot_vs_irregular() -> None:
     assert _f(reg, "posts_per_day") > 100
 
 
-def test_extract_features_office_hours_moscow() -> None:
-    # Monday 2017-01-02 07:00 UTC = 10:00 Moscow; posts on weekdays 07:00-14:00 UTC.
-    monday = 1483340400.0
-    times = [monday + d * 86400 + h * 3600 for d in range(5) for h in range(0, 7)]
-    vec = extract_features(Account(id="1"), _posts(times), monday + 5 * 86400)
-    assert _f(vec, "office_share_utc3") == 1.0
-    assert _f(vec, "office_share_utc8") < 0.5
-    assert _f(vec, "weekend_share") == 0.0
+@pytest.mark.parametrize(
+    "offset, workdays, week",
+    [
+        (3.0, range(5), 0),
+        (8.0, range(5), 0),
+        (7.0, range(5), 0),
+        (-6.0, range(5), 0),
+        (3.5, (5, 6, 0, 1, 2), 2),
+        (5.75, range(5), 0),
+    ],
+)
+def test_extract_features_infer_the_operator_clock_in_any_zone(offset: float, workdays: Any, week: int) -> None:
+    # Two weeks of posts 10:00-17:00 local on the zone's working days (Monday 2017-01-02 is day 0).
+    monday = 1483315200.0
+    days = [d for d in range(14) if d % 7 in workdays]
+    times = [monday + d * 86400 + (h - offset) * 3600 for d in days for h in range(10, 17)]
+    vec = extract_features(Account(id="1", location="Houston, Texas"), _posts(times), monday + 15 * 86400)
+    assert _f(vec, "office_share_best") == 1.0
+    assert _f(vec, "weekend_share") == 0.0 and _f(vec, "night_share") == 0.0
+    assert _f(vec, "shift_zone") - 12 == offset  # the zone is held 12 hours up, every value positive
+    assert _f(vec, "shift_workweek") == week
+    assert _f(vec, "claimed_zone") - 12 == -6.0  # Houston in January
+    apart = abs(offset + 6) % 24
+    assert _f(vec, "zone_contradiction_hours") == min(apart, 24 - apart)
+
+
+def test_extract_features_zone_needs_a_place_and_posts() -> None:
+    monday = 1483315200.0
+    times = [monday + h * 3600 for h in range(2)]
+    near = extract_features(Account(id="1", location="near the lighthouse"), _posts(times), monday + 86400)
+    assert _f(near, "claimed_zone") == MISSING and _f(near, "zone_contradiction_hours") == MISSING
+    few = extract_features(Account(id="1", location="Bangkok"), _posts(times), monday + 86400)
+    assert _f(few, "claimed_zone") == 19.0 and _f(few, "zone_contradiction_hours") == MISSING
+
+
+def test_extract_features_count_repost_sources_by_reference_or_text() -> None:
+    base = _posts([1483315200.0 + i * 600 for i in range(10)])
+    posts = [
+        replace(
+            p,
+            is_retweet=True,
+            retweet_of=Ref(author="Src") if i < 4 else None,
+            text=f"RT @src: x{i}" if i < 8 else None,
+        )
+        for i, p in enumerate(base)
+    ]
+    vec = extract_features(Account(id="1"), posts, 1483315200.0 + 86400)
+    # Eight reposts name their source (four by reference, four by text), all the same account.
+    assert _f(vec, "top_sources_retweet_share") == 1.0
 
 
 def test_extract_features_hijack_drift() -> None:

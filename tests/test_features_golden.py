@@ -88,8 +88,13 @@ def _messy(i: int, rng: np.random.Generator) -> dict[str, Any]:
                 "hashtags": [str(x) for x in rng.choice(["MAGA", "#maga", "", "#", "Тег"], int(rng.integers(0, 3)))],
                 "mentions": ["a"] * int(rng.integers(0, 3)),
                 "urls": [str(x) for x in rng.choice(URLS, int(rng.integers(0, 3)))],
+                # Reposts naming their source by reference, by text, or not at all.
+                "retweet_of": {"author": ["src", "Other", "@src"][int(rng.integers(3))]}
+                if rng.random() < 0.3
+                else None,
             }
         )
+    posts = [{k: v for k, v in post.items() if v is not None} for post in posts]
     return {
         "account": {
             "id": f"m{i}",
@@ -97,6 +102,7 @@ def _messy(i: int, rng: np.random.Generator) -> dict[str, Any]:
             "name": "Sam" if i % 2 else None,
             "description": " ".join(rng.choice(WORDS, 4)),
             "created_at": format_timestamp(synthetic.OBSERVED - 400 * 86400.0),
+            "location": [None, "Texas, USA", "Tehran", "near the lighthouse 🏠", "Москва", "Atlanta, GA"][i % 6],
         },
         "posts": posts,
         "observed_at": format_timestamp(synthetic.OBSERVED),

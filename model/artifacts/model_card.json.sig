@@ -1,1 +1,1 @@
-v5qSdPX17+kzap0l7xUyQJdYtkIhW1hFaC3pt6yoxQ5710bf9X5dAGjq3saNiV7fpMQmcv186GeOGS9YeFJKCA==
+Qy/mn2bfS30+m8zbgg28WvAQ8fVoaIN5Q3hoDv7roplhyUmVRcAagmnXlAQOU2hnmYj6UyzIfvv0Q/PpH5OmCw==

@@ -15,7 +15,7 @@ import numpy as np
 from model.features.columns import columns_of
 from model.features.consistency import consistency_features
 from model.features.content import client_features, content_features
-from model.features.profile import profile_features
+from model.features.profile import profile_features, zone_features
 from model.features.table import FEATURE_INDEX, FEATURE_NAMES, FEATURES, MISSING, N_FEATURES, FeatureSpec
 from model.features.timing import timing_features
 from model.records import Account, Post, Timeline
@@ -45,6 +45,7 @@ def extract_features(account: Account, posts: Sequence[Post], as_of: float) -> n
         client_features(columns.sources, out)
         content_features(columns, out)
         consistency_features(account, columns, out)
+    zone_features(account, len(posts), as_of, out)
     # Guard against any arithmetic corner that slipped through: the contract is finite values only.
     np.nan_to_num(out, copy=False, nan=MISSING, posinf=MISSING, neginf=MISSING)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -12,6 +13,23 @@ import numpy as np
 from model import clients
 from model.features.text import folded_tags, link_domain
 from model.records import Timeline
+
+# A repost known only by its text names its original's author: "RT @handle: ...".
+_RT_AUTHOR = re.compile(r"^RT @(\w{1,50})")
+
+
+def retweet_sources(tl: Timeline) -> list[str]:
+    """The original authors of the timeline's reposts, where known: the reference's author, else the text's."""
+    out = []
+    for index in np.flatnonzero(tl.is_retweet).tolist():
+        ref = tl.retweet_of[index]
+        author = ref.author if ref is not None and ref.author else None
+        if author is None and (text := tl.text[index]):
+            match = _RT_AUTHOR.match(text)
+            author = match.group(1) if match else None
+        if author:
+            out.append(author.lstrip("@").casefold())
+    return out
 
 
 def post_order(tl: Timeline) -> list[int]:
@@ -58,6 +76,8 @@ class Columns:
     tag_ends: np.ndarray
     domains: list[str]
     domain_ends: np.ndarray
+    # The original author of each repost whose author is known (any order: only counted).
+    retweet_sources: list[str]
     n_mentions: int
 
 
@@ -97,4 +117,5 @@ def columns_of(tl: Timeline, as_of: float) -> Columns:
         domains=list(map(domain_table.__getitem__, urls)),
         domain_ends=domain_ends,
         n_mentions=sum(map(len, tl.mentions)),
+        retweet_sources=retweet_sources(tl),
     )

@@ -13,6 +13,9 @@ from model.features.table import FEATURE_INDEX
 from model.features.text import duplicate_share
 
 _I = FEATURE_INDEX
+# Reposts of known authors needed to say how few sources an account reposts, and how many count as few.
+MIN_KNOWN_REPOSTS = 5
+TOP_SOURCES = 3
 
 
 def client_features(sources: list[str | None], out: np.ndarray) -> None:
@@ -48,6 +51,9 @@ def content_features(c: Columns, out: np.ndarray) -> None:
     out[_I["mentions_per_post"]] = c.n_mentions / n
     out[_I["urls_per_post"]] = len(c.domains) / n
     out[_I["top_hashtag_share"]] = _top_tag_posts(c) / n
+    if len(c.retweet_sources) >= MIN_KNOWN_REPOSTS:
+        top = sorted(Counter(c.retweet_sources).values(), reverse=True)[:TOP_SOURCES]
+        out[_I["top_sources_retweet_share"]] = sum(top) / len(c.retweet_sources)
     domain_counts = counts(c.domains, skip_blank=True)
     if domain_counts:
         out[_I["top_domain_share"]] = max(domain_counts.values()) / sum(domain_counts.values())

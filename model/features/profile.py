@@ -8,11 +8,15 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
+from model import places
 from model.features.stats import entropy_bits
-from model.features.table import DAY, FEATURE_INDEX
+from model.features.table import DAY, FEATURE_INDEX, MISSING
+from model.features.timing import ZONE_BASE
 from model.records import Account
 
 _I = FEATURE_INDEX
+# Posts needed before a posting clock can contradict a claimed place.
+MIN_ZONE_POSTS = 3
 # Self-declared automation: "bot" as a word or handle part, *_ebooks accounts, "automated"/"auto-posting".
 _DECLARES_BOT = re.compile(r"(\bbot\b|bot_|_bot|ebooks|\bautomated\b|\bauto-?post)", re.IGNORECASE)
 
@@ -69,3 +73,16 @@ def profile_features(account: Account, as_of: float, out: np.ndarray) -> None:
             a = "".join(ch for ch in account.name.lower() if ch.isalnum())
             b = "".join(ch for ch in handle.lower() if ch.isalnum())
             out[_I["name_handle_similarity"]] = SequenceMatcher(None, a, b).ratio() if a and b else 0.0
+
+
+def zone_features(account: Account, n_posts: int, as_of: float, out: np.ndarray) -> None:
+    """Where the profile claims to be, and how far its posting clock is from there (``timing`` ran first)."""
+    place = places.resolve(account.location)
+    if place is None:
+        return
+    claimed = place.utc_offset_hours(as_of) + ZONE_BASE
+    out[_I["claimed_zone"]] = claimed
+    shift = out[_I["shift_zone"]]
+    if n_posts >= MIN_ZONE_POSTS and shift != MISSING:
+        apart = abs(shift - claimed) % 24
+        out[_I["zone_contradiction_hours"]] = min(apart, 24 - apart)

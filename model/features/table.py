@@ -13,9 +13,6 @@ MISSING = -1.0
 
 DAY = 86400.0
 
-# Operator time zones reported in troll-factory takedowns (Moscow, Beijing), hours east of UTC.
-OPERATOR_OFFSETS = {"utc3": 3, "utc8": 8}
-
 
 @dataclass(frozen=True, slots=True)
 class FeatureSpec:
@@ -320,27 +317,12 @@ FEATURES: tuple[FeatureSpec, ...] = (
         needs="posts",
     ),
     FeatureSpec(
-        "office_share_utc3",
-        "clock",
-        "posts in Moscow office hours",
-        "share",
-        "Share of posts Monday-Friday 09:00-18:00 at UTC+3.",
-        needs="posts",
-    ),
-    FeatureSpec(
-        "office_share_utc8",
-        "clock",
-        "posts in Beijing office hours",
-        "share",
-        "Share of posts Monday-Friday 09:00-18:00 at UTC+8.",
-        needs="posts",
-    ),
-    FeatureSpec(
         "office_share_best",
         "clock",
         "posts in office hours of the best-fitting time zone",
         "share",
-        "Largest share of posts Monday-Friday 09:00-18:00 over time zones UTC-12..UTC+14.",
+        "Largest share of posts in office hours (09:00-18:00 local on working days) over time zones "
+        "UTC-12:00..UTC+14:00 in quarter hours and three working weeks: the inferred operator clock.",
         needs="posts",
     ),
     FeatureSpec(
@@ -348,8 +330,51 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "clock",
         "posts at weekends",
         "share",
-        "Share of posts on Saturday or Sunday in the best-fitting office time zone.",
+        "Share of posts on the rest days of the best-fitting working week and time zone.",
         needs="posts",
+    ),
+    FeatureSpec(
+        "night_share",
+        "clock",
+        "posts at night in the best-fitting office time zone",
+        "share",
+        "Share of posts 00:00-06:00 local in the best-fitting office time zone (people on shifts sleep).",
+        needs="posts",
+    ),
+    FeatureSpec(
+        "shift_zone",
+        "clock",
+        "time zone whose office hours fit the posts",
+        "zone",
+        "UTC offset of the best-fitting office time zone plus 12 hours (0 = UTC-12, 26 = UTC+14), so that "
+        "every value is positive; informs reasons, no head reads it.",
+        needs="posts",
+    ),
+    FeatureSpec(
+        "shift_workweek",
+        "clock",
+        "working week that fits the posts",
+        "workweek",
+        "Working week of the best-fitting office hours: 0 Monday-Friday, 1 Sunday-Thursday, 2 Saturday-Wednesday; "
+        "informs reasons, no head reads it.",
+        needs="posts",
+    ),
+    FeatureSpec(
+        "claimed_zone",
+        "clock",
+        "time zone of the place the profile claims",
+        "zone",
+        "UTC offset of the profile's location, resolved offline (model.places), plus 12 hours; no head reads it.",
+        needs="account.location",
+    ),
+    FeatureSpec(
+        "zone_contradiction_hours",
+        "clock",
+        "hours between the posting clock and the claimed place",
+        "hours",
+        "Hours (0-12, around the clock) between the best-fitting office time zone and the profile location's "
+        "zone; needs 3 posts and a location that names a place.",
+        needs="account.location",
     ),
     # Client
     FeatureSpec(
@@ -406,6 +431,15 @@ FEATURES: tuple[FeatureSpec, ...] = (
     ),
     FeatureSpec("reply_share", "content", "replies", "share", "Share of posts that are replies.", needs="posts"),
     FeatureSpec("quote_share", "content", "quotes", "share", "Share of posts that quote another post.", needs="posts"),
+    FeatureSpec(
+        "top_sources_retweet_share",
+        "content",
+        "reposts of the three most reposted accounts",
+        "share",
+        "Share of reposts (whose original author is known) that repost one of the account's three most "
+        "reposted accounts; needs 5 such reposts (amplifiers repost a few sources).",
+        needs="posts",
+    ),
     FeatureSpec("hashtags_per_post", "content", "hashtags per post", "rate", "Mean hashtags per post.", needs="posts"),
     FeatureSpec("mentions_per_post", "content", "mentions per post", "rate", "Mean mentions per post.", needs="posts"),
     FeatureSpec("urls_per_post", "content", "links per post", "rate", "Mean links per post.", needs="posts"),

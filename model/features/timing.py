@@ -7,28 +7,80 @@ import math
 import numpy as np
 
 from model.features.stats import entropy_bits, run_lengths
-from model.features.table import DAY, FEATURE_INDEX, OPERATOR_OFFSETS
+from model.features.table import DAY, FEATURE_INDEX
 
 _I = FEATURE_INDEX
-# Hours of the week (Monday 00:00 = 0) that are office hours, Monday-Friday 09:00-18:00.
-_HOW = np.arange(168)
 
-_OFFICE = ((_HOW // 24) < 5) & ((_HOW % 24) >= 9) & ((_HOW % 24) < 18)
+# The week in quarter hours (Monday 00:00 = 0): fine enough for the zones a quarter or half an hour off
+# the hour (Tehran UTC+3:30, India UTC+5:30, Nepal UTC+5:45).
+QUARTERS_PER_DAY = 96
+WEEK_QUARTERS = 7 * QUARTERS_PER_DAY
+# Epoch day 0 (1970-01-01) was a Thursday: shift so that quarter-of-week 0 is Monday 00:00.
+_EPOCH_SHIFT = 3 * QUARTERS_PER_DAY
+_QOW = np.arange(WEEK_QUARTERS)
+_DAY_OF, _QUARTER_OF = _QOW // QUARTERS_PER_DAY, _QOW % QUARTERS_PER_DAY
 
-_WEEKEND = (_HOW // 24) >= 5
 
-_OFFSETS = np.arange(-12, 15)
+def _between(start_hour: float, end_hour: float) -> np.ndarray:
+    return (_QUARTER_OF >= start_hour * 4) & (_QUARTER_OF < end_hour * 4)
 
-# Row k: which UTC hours of the week are office hours at offset _OFFSETS[k] (local = UTC + offset).
-_OFFICE_BY_OFFSET = np.stack([np.roll(_OFFICE, -k) for k in _OFFSETS]).astype(float)
 
-_WEEKEND_BY_OFFSET = np.stack([np.roll(_WEEKEND, -k) for k in _OFFSETS]).astype(float)
+# Working weeks: Monday-Friday, Sunday-Thursday (Israel, some Gulf states until 2022) and Saturday-Wednesday
+# (Iran): days of the local week (Monday = 0) that are working days.
+WORKWEEKS = (
+    ("Monday to Friday", (0, 1, 2, 3, 4)),
+    ("Sunday to Thursday", (6, 0, 1, 2, 3)),
+    ("Saturday to Wednesday", (5, 6, 0, 1, 2)),
+)
+_NIGHT = _between(0, 6)
+# Every UTC offset from -12:00 to +14:00 in quarter hours (local = UTC + offset).
+_OFFSET_QUARTERS = np.arange(-12 * 4, 14 * 4 + 1)
+OFFSET_HOURS = _OFFSET_QUARTERS / 4.0
+# Zone features hold the UTC offset plus this.
+ZONE_BASE = 12.0
 
-# Epoch day 0 (1970-01-01) was a Thursday: shift so that hour-of-week 0 is Monday 00:00.
-_EPOCH_HOW_SHIFT = 3 * 24
+
+def _by_offset(mask: np.ndarray) -> np.ndarray:
+    """Row k: which UTC quarters of the week lie inside a local-week mask at offset ``OFFSET_HOURS[k]``."""
+    return np.stack([np.roll(mask, -k) for k in _OFFSET_QUARTERS]).astype(np.float64)
+
+
+def _working(days: tuple[int, ...], start_hour: float, end_hour: float) -> np.ndarray:
+    return np.isin(_DAY_OF, days) & _between(start_hour, end_hour)
+
+
+# Per working week and offset (row = week * offsets + offset): office hours 09:00-18:00 on working days;
+# office share first, two nested cores only break ties, towards the middle of the shift.
+_OFFICE_BY_SHIFT = np.vstack([_by_offset(_working(days, 9, 18)) for _, days in WORKWEEKS])
+_FIT = (
+    _OFFICE_BY_SHIFT
+    + 1e-3 * np.vstack([_by_offset(_working(days, 10, 17)) for _, days in WORKWEEKS])
+    + 1e-6 * np.vstack([_by_offset(_working(days, 11, 16)) for _, days in WORKWEEKS])
+)
+_RESTDAYS_BY_SHIFT = np.vstack([_by_offset(~np.isin(_DAY_OF, days)) for _, days in WORKWEEKS])
+_NIGHT_BY_OFFSET = _by_offset(_NIGHT)
+
+
+def quarter_counts(t: np.ndarray) -> np.ndarray:
+    """Posts per UTC quarter hour of the week."""
+    qow = (np.floor(t / 900.0).astype(np.int64) + _EPOCH_SHIFT) % WEEK_QUARTERS
+    return np.bincount(qow, minlength=WEEK_QUARTERS)
+
+
+def shift_fit(t: np.ndarray) -> tuple[int, int, np.ndarray]:
+    """The operator's clock inferred from the posts: the zone and working week whose office hours hold the most posts.
+
+    Returns:
+        (index into :data:`WORKWEEKS`, index into :data:`OFFSET_HOURS`, posts per UTC quarter of the week).
+    """
+    counts = quarter_counts(t)
+    best = int(np.argmax(_FIT @ counts))
+    week, offset = divmod(best, _OFFSET_QUARTERS.size)
+    return week, offset, counts
 
 
 def timing_features(t: np.ndarray, out: np.ndarray) -> None:
+    """Volume, rhythm and clock features of the sorted post times ``t``."""
     # t is sorted, so buckets of it are sorted too: counts are run lengths, no np.unique needed.
     n = t.size
     hour_bucket = np.floor(t / 3600.0)
@@ -51,15 +103,14 @@ def timing_features(t: np.ndarray, out: np.ndarray) -> None:
             best = max(best, run)
         out[_I["night_silence_hours"]] = float(min(best, 24))
 
-    how = ((hour_bucket + _EPOCH_HOW_SHIFT) % 168).astype(int)
-    how_counts = np.bincount(how, minlength=168)
-    # Local hour-of-week at offset k is (how + k) mod 168: roll the office mask the other way.
-    office = _OFFICE_BY_OFFSET @ how_counts / n
-    for key, offset in OPERATOR_OFFSETS.items():
-        out[_I[f"office_share_{key}"]] = float(office[offset - _OFFSETS[0]])
-    best = int(np.argmax(office))
-    out[_I["office_share_best"]] = float(office[best])
-    out[_I["weekend_share"]] = float(_WEEKEND_BY_OFFSET[best] @ how_counts / n)
+    week, offset, quarters = shift_fit(t)
+    row = week * _OFFSET_QUARTERS.size + offset
+    out[_I["office_share_best"]] = float(_OFFICE_BY_SHIFT[row] @ quarters / n)
+    out[_I["weekend_share"]] = float(_RESTDAYS_BY_SHIFT[row] @ quarters / n)
+    out[_I["night_share"]] = float(_NIGHT_BY_OFFSET[offset] @ quarters / n)
+    # Zones are stored 12 hours up, so that every value is positive (MISSING is -1).
+    out[_I["shift_zone"]] = float(OFFSET_HOURS[offset]) + ZONE_BASE
+    out[_I["shift_workweek"]] = float(week)
 
     if n < 2:
         return

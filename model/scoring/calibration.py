@@ -44,6 +44,39 @@ def raw_at(head: Mapping[str, Any], p: float, above: bool) -> float:
     return float(x[index[-1]]) if index.size else float(x[0])
 
 
+def band_of(head: Mapping[str, Any], n_posts: int) -> Mapping[str, Any]:
+    """The calibration and threshold that apply to an account with ``n_posts`` posts.
+
+    A head calibrated by bands of evidence (``HeadSpec.bands``) carries ``bands``: each with its
+    ``min_posts``, ``calibration`` and ``threshold``; the band with the largest ``min_posts`` not above
+    ``n_posts`` applies (the first one below every band). An unbanded head is its own band.
+    """
+    bands = head.get("bands")
+    if not bands:
+        return head
+    chosen = bands[0]
+    for band in bands:
+        if band["min_posts"] <= n_posts:
+            chosen = band
+    return chosen
+
+
+def calibrate_rows(head: Mapping[str, Any], raw: np.ndarray, n_posts: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities of many rows, each by its band of evidence (see :func:`band_of`)."""
+    raw = np.asarray(raw, dtype=np.float64)
+    bands = head.get("bands")
+    if not bands:
+        return calibrate(head, raw)
+    out = np.empty_like(raw)
+    lows = np.array([band["min_posts"] for band in bands])
+    which = np.maximum(np.searchsorted(lows, np.asarray(n_posts), side="right") - 1, 0)
+    for index, band in enumerate(bands):
+        rows = which == index
+        if rows.any():
+            out[rows] = calibrate(band, raw[rows])
+    return out
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))

@@ -19,6 +19,7 @@ def explain(
     top_k: int,
     rule: Mapping[str, Any] | None,
     reference: Mapping[str, Mapping[str, float]],
+    location: str | None = None,
 ) -> dict[str, Any]:
     """The head's explanation of one account.
 
@@ -29,6 +30,7 @@ def explain(
         top_k: Entries to report, largest absolute contribution first.
         rule: A declared rule's entry (``model.scoring.rules``), shown first and counted in the raw score.
         reference: Percentiles of each feature among human training accounts (for the reasons).
+        location: The profile's location as sent (reasons about the place it claims name it).
 
     Returns:
         ``base_value``, ``raw_score`` (base value plus every contribution and the rule's) and ``top_features``.
@@ -52,7 +54,7 @@ def explain(
                 "feature": name,
                 "value": None if value == MISSING else _round(value),
                 "contribution": round(c, 6),
-                "reason": reasons.reason(name, value, c, head["name"], reference.get(name)),
+                "reason": reasons.reason(name, value, c, head["name"], reference.get(name), x, location),
             }
         )
     return {

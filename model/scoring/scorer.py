@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ from model.features import FEATURE_NAMES, extract_features
 from model.heads import BY_NAME
 from model.records import ScoringInput, format_timestamp
 from model.scoring.artifact import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, check_matches_code, read_verified
-from model.scoring.calibration import calibrate, decide_label
+from model.scoring.calibration import band_of, calibrate_rows, decide_label
 from model.scoring.explain import explain
+from model.scoring.reasons import abstain_warning
 from model.scoring.rules import HeadRules, held_warning
 from model.treeshap import TreeExplainer, UnsupportedTree
 
@@ -98,7 +100,7 @@ class Scorer:
             raise ArtifactError(f"artifact heads malformed: {type(exc).__name__}: {exc}", reason="wrong-type") from exc
 
     def thresholds(self) -> dict[str, float]:
-        """Decision threshold of each head on its calibrated probability."""
+        """Decision threshold of each head on its calibrated probability (a banded head: its fullest band's)."""
         return {head["name"]: float(head["threshold"]) for head in self.heads}
 
     def matrix(self, items: Sequence[ScoringInput]) -> np.ndarray:
@@ -120,11 +122,18 @@ class Scorer:
             )
         return out
 
-    def probabilities(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        """Calibrated probability of each head for each row (no explanations, no rules)."""
+    def probabilities(self, X: np.ndarray, n_posts: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Calibrated probability of each head for each row (no explanations, no rules).
+
+        Args:
+            n_posts: Posts per row, for heads calibrated by bands of evidence (default: the fullest band).
+        """
+        counts = np.full(X.shape[0], 1 << 30) if n_posts is None else np.asarray(n_posts)
         return {
-            head["name"]: calibrate(
-                head, head["booster"].predict(X[:, head["columns"]], raw_score=True, num_threads=PREDICT_THREADS)
+            head["name"]: calibrate_rows(
+                head,
+                head["booster"].predict(X[:, head["columns"]], raw_score=True, num_threads=PREDICT_THREADS),
+                counts,
             )
             for head in self.heads
         }
@@ -143,34 +152,57 @@ class Scorer:
             return []
         X = self.matrix(items)
         contribs = self.raw_and_contributions(X)
+        n_posts = np.array([len(item.posts) for item in items], dtype=np.int64)
         rules = {name: self._rules[name].entries(items, contribs[name], X) for name in self.classes}
         probs = {}
         for head in self.heads:
             shift = np.array([e["contribution"] if e else 0.0 for e in rules[head["name"]]], dtype=np.float64)
-            probs[head["name"]] = calibrate(head, contribs[head["name"]].sum(axis=1) + shift)
-        thresholds = self.thresholds()
+            probs[head["name"]] = calibrate_rows(head, contribs[head["name"]].sum(axis=1) + shift, n_posts)
         results = []
         for row, item in enumerate(items):
+            n = int(n_posts[row])
             scores = {name: round(float(probs[name][row]), 6) for name in self.classes}
-            label = decide_label(scores, thresholds)
+            label = decide_label(scores, self.thresholds_for(n))
             expl = {
                 head["name"]: explain(
-                    head, X[row], contribs[head["name"]][row], top_k, rules[head["name"]][row], self.reference
+                    head,
+                    X[row],
+                    contribs[head["name"]][row],
+                    top_k,
+                    rules[head["name"]][row],
+                    self.reference,
+                    item.account.location,
                 )
                 for head in self.heads
             }
             # Heads whose score a rule held neutral say so (the rule's entry is the record).
             held = [held_warning(name, rules[name][row]) for name in self.classes if rules[name][row] is not None]
+            abstained = [
+                abstain_warning(name, n, BY_NAME[name].label_min_posts)
+                for name in self.classes
+                if BY_NAME[name].min_posts <= n < BY_NAME[name].label_min_posts and rules[name][row] is None
+            ]
             results.append(
                 {
-                    "n_posts": len(item.posts),
+                    "n_posts": n,
                     "scores": scores,
                     "label": label,
                     "explanations": expl,
-                    "warnings": warnings_for(item) + [w for w in held if w],
+                    "warnings": warnings_for(item) + [w for w in held if w] + abstained,
                 }
             )
         return results
+
+    def thresholds_for(self, n_posts: int) -> dict[str, float]:
+        """Each head's threshold for an account with ``n_posts`` posts; a head whose label abstains there has none
+        (infinity: its score still ranks, the label never names it)."""
+        out = {}
+        for head in self.heads:
+            spec = BY_NAME[head["name"]]
+            out[head["name"]] = (
+                math.inf if n_posts < spec.label_min_posts else float(band_of(head, n_posts)["threshold"])
+            )
+        return out
 
 
 def _explainer(head: Mapping[str, Any]) -> TreeExplainer | None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from model.contract import DEFAULT_LIMITS
 from model.labels import BOT, HUMAN, TROLL
 from model.training.paths import data_dir
 
@@ -318,7 +319,8 @@ def load_kaggle2017(root: Path) -> Iterator[LabelledAccount]:
 def load_ira(root: Path) -> Iterator[LabelledAccount]:
     """IRA troll accounts: 538 timelines (minute timestamps) joined by handle with NBC profiles.
 
-    Counts come from the newest tweet's snapshot unless NBC has the profile. NBC profiles with no
+    Counts come from the newest tweet's snapshot unless NBC has the profile; the location is NBC's, else
+    the region the dump gives most of the account's tweets. NBC profiles with no
     538 timeline become profile-only accounts observed at the takedown (2017-11).
     """
     pd = _pd()
@@ -357,6 +359,10 @@ def load_ira(root: Path) -> Iterator[LabelledAccount]:
                 "id": str(int(last["external_author_id"])) if pd.notna(last["external_author_id"]) else handle,
                 "screen_name": handle,
             }
+        # Where the dump places the account (Social Studio's region of its tweets), when the profile says nothing.
+        regions = frame["region"][frame["region"].notna() & (frame["region"] != "Unknown")]
+        if not account.get("location") and len(regions):
+            account["location"] = str(regions.mode().iloc[0])
         account.setdefault("followers_count", _int(last["followers"]))
         account.setdefault("friends_count", _int(last["following"]))
         account.setdefault("statuses_count", _int(last["updates"]))
@@ -385,7 +391,11 @@ def load_client_tweets(root: Path) -> Iterator[LabelledAccount]:
     """
     pd = _pd()
     folder = root / "tweets-with-client-2014-2021"
-    for name in ("vaccination_tweets_2020-12_2021-04.csv.gz", "covid19_tweets_2020-07-25.csv.gz"):
+    # The two samples: tweets about vaccines over four months, and COVID-19 tweets of one 7-hour window.
+    for name, sample in (
+        ("vaccination_tweets_2020-12_2021-04.csv.gz", "vaccination"),
+        ("covid19_tweets_2020-07-25.csv.gz", "covid-window"),
+    ):
         frame = pd.read_csv(folder / name, dtype=str, keep_default_na=False)
         for user, rows in frame.groupby("user_name", sort=False):
             rows = rows.to_dict("records")
@@ -422,8 +432,120 @@ def load_client_tweets(root: Path) -> Iterator[LabelledAccount]:
             )
             if posts:
                 yield LabelledAccount(
-                    "client-tweets", f"{name[:5]}:{user}", HUMAN, "unlabelled", {"account": account, "posts": posts}
+                    "client-tweets", f"{name[:5]}:{user}", HUMAN, sample, {"account": account, "posts": posts}
                 )
+
+
+# Twitter's information-operations releases (the hashed public versions), one folder each in the shared
+# data: their dataset name there, and the operation they document.
+IO_RELEASES = {"io-thailand-2020": "thailand"}
+# Operations: the datasets whose accounts a state operated (each a source of troll examples only).
+OPERATIONS = ("ira", *IO_RELEASES)
+_IO_REF = re.compile(r"^RT @(\w{1,50}):")
+
+
+def _io_list(text: Any) -> list[str]:
+    """A list column of an IO release (``['a', 'b']``, Python's repr) as strings; entries longer than the
+    contract takes (a few tracking-laden links) are left out, as a client would have to."""
+    import ast
+
+    if not isinstance(text, str) or not text.strip().startswith("["):
+        return []
+    try:
+        values = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return []
+    if not isinstance(values, list):
+        return []
+    return [str(v) for v in values if v not in (None, "") and len(str(v)) <= DEFAULT_LIMITS.string_length]
+
+
+def _filled(value: Any) -> str | None:
+    """A cell's text, None where it is blank (the releases write absent values as empty cells)."""
+    text = _str(value)
+    return text if text and text.strip() else None
+
+
+def _io_time(text: Any) -> str | None:
+    """An IO release's ``YYYY-MM-DD HH:MM`` (UTC, minutes) or ``YYYY-MM-DD`` as RFC 3339."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            return _iso(datetime.strptime(text.strip(), fmt).replace(tzinfo=UTC).timestamp())
+        except ValueError:
+            continue
+    return None
+
+
+def _io_post(row: Any) -> dict[str, Any]:
+    text = _filled(row.tweet_text)
+    retweet = _flag(row.is_retweet) is True
+    # Reposts name their original's author in their text ("RT @handle: ..."); the release hashes most ids.
+    rt_author = _filled(row.retweet_userid) or (m.group(1) if retweet and text and (m := _IO_REF.match(text)) else None)
+    return _clean(
+        {
+            "id": _filled(row.tweetid),
+            "created_at": _io_time(row.tweet_time),
+            "text": text,
+            "source": _filled(row.tweet_client_name),
+            "lang": _filled(row.tweet_language),
+            "is_retweet": retweet,
+            "retweet_of": _ref_of(_filled(row.retweet_tweetid), rt_author) if retweet else None,
+            "reply_to": _ref_of(_filled(row.in_reply_to_tweetid), _filled(row.in_reply_to_userid)),
+            "quote_of": _ref_of(_filled(row.quoted_tweet_tweetid), None),
+            "hashtags": _io_list(row.hashtags),
+            "urls": _io_list(row.urls),
+            "mentions": _io_list(row.user_mentions),
+            "like_count": _int(row.like_count),
+            "retweet_count": _int(row.retweet_count),
+            "reply_count": _int(row.reply_count),
+        }
+    )
+
+
+def _ref_of(post_id: str | None, author: str | None) -> dict[str, str] | None:
+    out = _clean({"id": post_id, "author": author})
+    return out or None
+
+
+def load_twitter_io(root: Path, name: str) -> Iterator[LabelledAccount]:
+    """One of Twitter's information-operations releases (standard 30-column hashed schema): every account troll.
+
+    Handles and display names are hashed in the public release, so they are left out (a hash says
+    nothing of how an account names itself); creation dates are days. Posts have minute timestamps,
+    their client, language, retweet, reply and quote ids, hashtags, links and mentions. An account
+    without posts is a profile-only account observed at its release's last post.
+    """
+    pd = _pd()
+    folder = root / name
+    tweets = pd.read_csv(folder / "tweets.csv.gz", dtype=str, keep_default_na=False)
+    users = pd.read_csv(folder / "users.csv.gz", dtype=str, keep_default_na=False)
+    group = IO_RELEASES.get(name, name)
+    last = max((t for t in map(_io_time, tweets["tweet_time"]) if t), default=None)
+    by_user = {uid: frame for uid, frame in tweets.groupby("userid", sort=False)}
+    for row in users.itertuples(index=False):
+        uid = str(row.userid)
+        account = _clean(
+            {
+                "id": uid,
+                "description": _str(row.user_profile_description) or "",
+                "location": _str(row.user_reported_location) or None,
+                "url": _str(row.user_profile_url) or None,
+                "lang": _str(row.account_language) or None,
+                "created_at": _io_time(row.account_creation_date),
+                "followers_count": _int(row.follower_count),
+                "friends_count": _int(row.following_count),
+            }
+        )
+        frame = by_user.get(uid)
+        posts = (
+            [p for p in map(_io_post, frame.itertuples(index=False)) if "created_at" in p] if frame is not None else []
+        )
+        request: dict[str, Any] = {"account": account, "posts": posts}
+        if not posts and last:
+            request["observed_at"] = last
+        yield LabelledAccount(name, uid, TROLL, group, request)
 
 
 # The Bot Repository sets, each its own dataset (``bot-repository-2019/<name>.jsonl.gz``).
@@ -462,6 +584,10 @@ def family(dataset: str) -> str:
     return "bot-repository-2019" if dataset in BOT_REPOSITORY else dataset
 
 
+def _io_loader(name: str) -> Callable[[Path], Iterator[LabelledAccount]]:
+    return lambda root: load_twitter_io(root, name)
+
+
 def _bot_repository_loader(name: str) -> Callable[[Path], Iterator[LabelledAccount]]:
     return lambda root: load_bot_repository(root, name)
 
@@ -472,6 +598,7 @@ LOADERS: dict[str, Callable[[Path], Iterator[LabelledAccount]]] = {
     "kaggle-2017": load_kaggle2017,
     "ira": load_ira,
     "client-tweets": load_client_tweets,
+    **{name: _io_loader(name) for name in IO_RELEASES},
     **{name: _bot_repository_loader(name) for name in BOT_REPOSITORY},
 }
 

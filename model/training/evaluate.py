@@ -13,16 +13,17 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from model.heads import LABELS
+from model.heads import BY_NAME, LABELS
 from model.labels import BOT, HUMAN
 from model.records import ScoringInput, Timeline
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, decide_label
+from model.scoring.calibration import band_of
 from model.training import baseline, datasets, fit, metrics, paths, train
 from model.training.card import write_card
 from model.training.examples import Example, base_examples
@@ -39,14 +40,18 @@ def true_class(e: Example) -> str:
 
 
 def confusion(
-    examples: Sequence[Example], probs: dict[str, np.ndarray], thresholds: dict[str, float]
+    examples: Sequence[Example], probs: dict[str, np.ndarray], thresholds: Callable[[int], dict[str, float]]
 ) -> dict[str, dict[str, int]]:
-    """Test-split accounts as supplied: true class -> predicted label counts."""
+    """Test-split accounts as supplied: true class -> predicted label counts.
+
+    Args:
+        thresholds: Each head's threshold for an account with so many posts (``Scorer.thresholds_for``).
+    """
     table: dict[str, Counter] = {}
     for i, e in enumerate(examples):
         if e.split != "test" or e.variant not in ("full", "spliced"):
             continue
-        label = decide_label({h: float(p[i]) for h, p in probs.items()}, thresholds)
+        label = decide_label({h: float(p[i]) for h, p in probs.items()}, thresholds(len(e.item.posts)))
         table.setdefault(true_class(e), Counter())[label] += 1
     return {k: dict(v) for k, v in sorted(table.items())}
 
@@ -85,7 +90,7 @@ def _leave_out(
         monotone="monotone_constraints" in card_head["params"],
     )
     _, y = fit.head_rows(head, examples)
-    probs = fit.head_probabilities(fitted, X[test_rows])
+    probs = fit.head_probabilities(fitted, X[test_rows], [examples[int(i)] for i in test_rows])
     full = np.array([examples[i].variant in ("full", "spliced") for i in test_rows], dtype=bool)
     result: dict[str, Any] = dict(metrics.summary(y[test_rows][full], probs[full]))
     if profiles is not None:
@@ -177,6 +182,101 @@ def leave_one_out(
     return rows
 
 
+THIN = (5, 20)
+
+
+def _auc_per_source(
+    examples: Sequence[Example], y: np.ndarray, probs: np.ndarray, positives: np.ndarray, negatives: np.ndarray
+) -> dict[str, Any]:
+    """ROC AUC of the positives against all the negatives, and against each human source's negatives alone."""
+    dataset = np.array([e.dataset for e in examples])
+    human = np.array([e.label == HUMAN for e in examples], dtype=bool)
+    sel = positives | negatives
+    out: dict[str, Any] = {"all": metrics.summary(y[sel], probs[sel])["roc_auc"], "per_source": {}}
+    for name in sorted(set(dataset[negatives & human])):
+        against = negatives & human & (dataset == name)
+        if against.sum() >= 10 and positives.any():
+            out["per_source"][name] = metrics.summary(y[positives | against], probs[positives | against])["roc_auc"]
+    out["min"] = min(out["per_source"].values(), default=float("nan"))
+    return out
+
+
+def troll_operations(
+    examples: Sequence[Example], X: np.ndarray, scorer: Scorer, card: dict[str, Any], log: Any = print
+) -> dict[str, Any]:
+    """The troll head across operations: each operation's test split (the shipped head), each operation left out
+    of training (retrained without it, tested on all its accounts), thin timelines (5-20 posts), and
+    humans above the threshold per band of evidence. Every ROC AUC is against every human source's test
+    split, and against each source alone; accounts without posts (where the head makes no claim) are left out.
+    """
+    spec = BY_HEAD["troll"]
+    card_head = next(h for h in card["heads"] if h["name"] == "troll")
+    mask, y = spec.labels(examples)
+    split = np.array([e.split for e in examples])
+    dataset = np.array([e.dataset for e in examples])
+    n_posts = np.array([len(e.item.posts) for e in examples])
+    # Accounts with posts: without any the head makes no claim (its score is held neutral).
+    whole = np.array([e.variant == "full" for e in examples], dtype=bool) & (n_posts > 0)
+    thin = (n_posts >= THIN[0]) & (n_posts <= THIN[1])
+    negatives = mask & (y == 0) & (split == "test")
+    shipped = scorer.probabilities(X, n_posts)["troll"]
+    out: dict[str, Any] = {"within": {}, "left_out": {}, "bands": []}
+    operations = [op for op in datasets.OPERATIONS if (mask & (dataset == op) & (y == 1)).any()]
+    for op in operations:
+        positives = mask & (dataset == op) & (split == "test")
+        out["within"][op] = {
+            "whole": _auc_per_source(examples, y, shipped, positives & whole, negatives & whole),
+            "thin": _auc_per_source(examples, y, shipped, positives & thin, negatives & thin),
+        }
+    tr, ca = np.flatnonzero(mask & (split == "train")), np.flatnonzero(mask & (split == "calib"))
+    ex_tr = [examples[int(i)] for i in tr]
+    matched = fit.training_matrix("troll", ex_tr, y[tr], X[tr], np.random.default_rng(fit.SEED), 2)
+    for op in operations:
+        excluded = dataset == op
+        keep = ~excluded[tr]
+        fitted = fit.fit_head(
+            "troll",
+            examples,
+            X,
+            tr[keep],
+            ca[~excluded[ca]],
+            np.random.default_rng(fit.SEED),
+            tune=False,
+            params=card_head["params"],
+            rounds=card_head["num_boost_round"],
+            X_train=matched[keep],
+            log=lambda *_: None,
+            monotone="monotone_constraints" in card_head["params"],
+        )
+        probs = fit.head_probabilities(fitted, X, examples)
+        positives = mask & excluded
+        out["left_out"][op] = {
+            "whole": _auc_per_source(examples, y, probs, positives & whole, negatives & whole),
+            "thin": _auc_per_source(examples, y, probs, positives & thin, negatives & thin),
+        }
+        row = out["left_out"][op]["whole"]
+        log(f"  LOOO [troll] without {op}: ROC AUC {row['all']:.4f}, worst human source {row['min']:.4f}")
+    head = next(h for h in scorer.heads if h["name"] == "troll")
+    for band in head.get("bands", []):
+        low = band["min_posts"]
+        later = [b["min_posts"] for b in head["bands"] if b["min_posts"] > low]
+        rows = mask & (split == "test") & (n_posts >= low) & (n_posts < (later[0] if later else np.inf))
+        humans = rows & np.array([e.label == HUMAN for e in examples])
+        out["bands"].append(
+            {
+                "min_posts": low,
+                "max_posts": (later[0] - 1) if later else None,
+                "threshold": band["threshold"],
+                "n": int(rows.sum()),
+                "humans": int(humans.sum()),
+                "humans_above_threshold": float((shipped[humans] > band["threshold"]).mean()) if humans.any() else 0.0,
+                "roc_auc": metrics.summary(y[rows], shipped[rows])["roc_auc"],
+                "label_abstains": low < BY_NAME["troll"].label_min_posts,
+            }
+        )
+    return out
+
+
 def in_domain_ceiling(examples: Sequence[Example], folds: int = 5, seed: int = 0) -> list[dict[str, Any]]:
     """What profile features can reach on each bot/human source on its own: the baseline forest trained and
     tested within that one dataset (stratified ``folds``-fold cross-validation, every account of the
@@ -241,19 +341,19 @@ def evidence_by_posts(
     """How each head separates on test accounts cut to their newest k posts, raw (before any evidence rule).
 
     Each row: k, head, accounts with at least k posts, positives, ROC AUC, and the shares of human
-    accounts and of positives scored above the head's threshold. It is what ``HeadSpec.min_posts``
-    is chosen by.
+    accounts and of positives scored above the head's threshold for k posts (its band's). It is what
+    ``HeadSpec.bands`` and ``label_min_posts`` are chosen by.
     """
     rows = []
     test = [e for e in examples if e.split == "test" and e.variant == "full"]
-    thresholds = scorer.thresholds()
     for k in counts:
+        band = {head: band_of(scorer_head, k)["threshold"] for head, scorer_head in zip(scorer.classes, scorer.heads)}
         chosen = [e for e in test if len(e.item.posts) >= k]
         items = []
         for e in chosen:
             posts = sorted(e.item.posts, key=lambda p: p.created_at)
             items.append(ScoringInput(e.item.account, Timeline.from_posts(posts[-k:]), e.item.as_of))
-        probs = scorer.probabilities(scorer.matrix(items))
+        probs = scorer.probabilities(scorer.matrix(items), np.array([len(i.posts) for i in items]))
         for spec in RECIPES:
             if spec.head not in probs:
                 continue
@@ -268,8 +368,8 @@ def evidence_by_posts(
                         "n": int(len(y)),
                         "positives": int(y.sum()),
                         "roc_auc": metrics.summary(y, p)["roc_auc"],
-                        "humans_above_threshold": float((p[human] > thresholds[spec.head]).mean()),
-                        "positives_above_threshold": float((p[y] > thresholds[spec.head]).mean()),
+                        "humans_above_threshold": float((p[human] > band[spec.head]).mean()),
+                        "positives_above_threshold": float((p[y] > band[spec.head]).mean()),
                     }
                 )
     return rows
@@ -277,6 +377,48 @@ def evidence_by_posts(
 
 def _fmt(value: float) -> str:
     return "n/a" if value != value else f"{value:.3f}"
+
+
+def operations_report(found: dict[str, Any] | None) -> list[str]:
+    """The troll head across operations, as markdown lines (empty without the evaluation)."""
+    if not found:
+        return []
+    sources = sorted(
+        {name for part in ("within", "left_out") for op in found[part].values() for name in op["whole"]["per_source"]}
+    )
+    lines = [
+        "",
+        "## Troll head across operations (ROC AUC against the human test split)",
+        "",
+        "'within': the shipped head on the operation's test split; 'left out': retrained without the operation,",
+        f"tested on all its accounts; 'thin': accounts with {THIN[0]}-{THIN[1]} posts (timelines, newest-k variants).",
+        "",
+        "| operation | test | all humans | " + " | ".join(sources) + " | worst |",
+        "|---|---|---|" + "---|" * (len(sources) + 1),
+    ]
+    for part, words in (("within", "within"), ("left_out", "left out")):
+        for op, result in found[part].items():
+            for size in ("whole", "thin"):
+                row = result[size]
+                cells = [_fmt(row["per_source"].get(name, float("nan"))) for name in sources]
+                lines.append(
+                    f"| {op} | {words}, {size} | {_fmt(row['all'])} | " + " | ".join(cells) + f" | {_fmt(row['min'])} |"
+                )
+    lines += [
+        "",
+        "### By band of evidence (test split, every variant; each band calibrated and thresholded on its own)",
+        "",
+        "| posts | accounts | humans | threshold | humans above it | ROC AUC | label |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for band in found["bands"]:
+        posts = f"{band['min_posts']}+" if band["max_posts"] is None else f"{band['min_posts']}-{band['max_posts']}"
+        label = "abstains" if band["label_abstains"] else "troll above the threshold"
+        lines.append(
+            f"| {posts} | {band['n']} | {band['humans']} | {band['threshold']:.4f} | "
+            f"{band['humans_above_threshold']:.2%} | {_fmt(band['roc_auc'])} | {label} |"
+        )
+    return lines
 
 
 def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
@@ -326,6 +468,7 @@ def report(card: dict[str, Any], evaluation: dict[str, Any]) -> str:
             f"| {row['head']} | {row['left_out']} | {row['n']} | {row['positives']} | {_fmt(row['roc_auc'])} | {b} | "
             f"{_fmt(row['pr_auc'])} | {_fmt(row['recall_at_1pct_fpr'])} | {_fmt(row['ece'])} |"
         )
+    lines += operations_report(evaluation.get("troll_operations"))
     labels = list(LABELS)
     lines += [
         "",
@@ -363,7 +506,7 @@ def evaluate(
     scorer = Scorer.load(artifact, card_path, allow_unsigned=True)
     card = json.loads(card_path.read_text())
     examples, X = train.prepare_examples(data_dir, log=log)
-    probs = scorer.probabilities(X)
+    probs = scorer.probabilities(X, np.array([len(e.item.posts) for e in examples]))
     test: dict[str, Any] = {}
     split = np.array([e.split for e in examples])
     profiles = baseline.profile_matrix([e.item for e in examples])
@@ -380,10 +523,11 @@ def evaluate(
             )
     evaluation = {
         "test": test,
-        "confusion": confusion(examples, probs, scorer.thresholds()),
+        "confusion": confusion(examples, probs, scorer.thresholds_for),
         "thresholds": scorer.thresholds(),
         "reliability": reliability_plot(examples, probs, docs / "reliability.png"),
         "leave_one_out": leave_one_out(examples, X, card, log=log, profiles=profiles),
+        "troll_operations": troll_operations(examples, X, scorer, card, log=log),
     }
     card["evaluation"] = evaluation
     write_card(card, card_path, signing_key)

@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 
 from model.features import FEATURE_NAMES, MISSING
+from model.heads import BY_NAME
 from model.labels import HUMAN
 from model.scoring import calibrate
+from model.scoring.calibration import calibrate_rows
 from model.training import datasets, metrics
 from model.training.examples import Example, missingness_matched
 from model.training.recipes import BY_HEAD
@@ -95,26 +97,85 @@ def fit_calibration(raw: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 
 def calibrate_and_threshold(
-    head: str, raw: np.ndarray, y: np.ndarray, examples: Sequence[Example]
+    head: str,
+    raw: np.ndarray,
+    y: np.ndarray,
+    examples: Sequence[Example],
+    every_variant: bool = False,
+    per_collection: bool = False,
 ) -> tuple[dict[str, Any], float]:
     """A head's calibration fitted on calibration-split raw scores, and its threshold.
 
     The threshold is the calibrated score above which ``TARGET_FPR`` of the negatives as supplied
-    (whole timelines and splices) fall, each collection's negatives weighing the same
-    (:func:`balanced_weights`), so the largest sample does not set every account's threshold.
+    (whole timelines and splices; with ``every_variant``, every example given) fall, each collection's
+    negatives weighing the same (:func:`balanced_weights`), so the largest sample does not set every
+    account's threshold. With ``per_collection``, no collection with at least ``MIN_BAND_CLASS``
+    negatives has more than ``TARGET_FPR`` of them above it (the highest of their quantiles).
     """
     calibration = fit_calibration(raw, y)
     p = calibrate({"calibration": calibration}, raw)
-    full = np.array([e.variant in ("full", "spliced") for e in examples], dtype=bool)
+    full = np.array([every_variant or e.variant in ("full", "spliced") for e in examples], dtype=bool)
     chosen = (y == 0) & full
     if not chosen.any():
         return calibration, 0.5
     negatives = p[chosen]
+    if per_collection:
+        collections = np.array([datasets.family(e.dataset) for e, c in zip(examples, chosen) if c])
+        cuts = [
+            float(np.quantile(negatives[collections == name], 1 - TARGET_FPR, method="higher"))
+            for name in set(collections.tolist())
+            if (collections == name).sum() >= MIN_BAND_CLASS
+        ]
+        if cuts:
+            return calibration, min(max(max(cuts), 0.05), 0.95)
     weights = balanced_weights([e for e, c in zip(examples, chosen) if c], np.zeros(int(chosen.sum()), dtype=int))
     order = np.argsort(negatives)
     cumulative = np.cumsum(weights[order]) / weights.sum()
     threshold = float(negatives[order][min(int(np.searchsorted(cumulative, 1 - TARGET_FPR)), len(order) - 1)])
     return calibration, min(max(threshold, 0.05), 0.95)
+
+
+# A band of evidence needs this many calibration examples of each class to be fitted on its own (else it
+# takes the calibration of the nearest band that has them).
+MIN_BAND_CLASS = 20
+
+
+def calibrated(head: str, raw: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
+    """A head's calibration and threshold from calibration-split raw scores, as the artifact stores them.
+
+    A head calibrated by bands of evidence (``HeadSpec.bands``) gets one calibration and threshold per
+    band, each fitted on the calibration examples with that many posts (every variant: truncated
+    timelines are what thin accounts look like), under ``bands``; its ``calibration`` and
+    ``threshold`` are its fullest band's. Other heads get one of each (:func:`calibrate_and_threshold`).
+    """
+    lows = BY_NAME[head].bands
+    if not lows:
+        calibration, threshold = calibrate_and_threshold(head, raw, y, examples)
+        return {"calibration": calibration, "threshold": threshold}
+    n_posts = np.array([len(e.item.posts) for e in examples])
+    bands: list[dict[str, Any] | None] = []
+    for index, low in enumerate(lows):
+        high = lows[index + 1] if index + 1 < len(lows) else np.inf
+        rows = (n_posts >= low) & (n_posts < high)
+        if min(int((y[rows] == 1).sum()), int((y[rows] == 0).sum())) < MIN_BAND_CLASS:
+            bands.append(None)
+            continue
+        chosen = [examples[int(i)] for i in np.flatnonzero(rows)]
+        calibration, threshold = calibrate_and_threshold(
+            head, raw[rows], y[rows], chosen, every_variant=True, per_collection=True
+        )
+        bands.append({"min_posts": int(low), "calibration": calibration, "threshold": threshold})
+    fitted = [index for index, band in enumerate(bands) if band is not None]
+    if not fitted:
+        # Too little calibration data to tell the bands apart (small test models): one calibration for all.
+        calibration, threshold = calibrate_and_threshold(head, raw, y, examples, every_variant=True)
+        bands, fitted = [{"calibration": calibration, "threshold": threshold}], [0]
+        bands += [None] * (len(lows) - 1)
+    out = []
+    for index, low in enumerate(lows):
+        nearest = bands[min(fitted, key=lambda f: (abs(f - index), -f))]
+        out.append({**nearest, "min_posts": int(low)})  # type: ignore[dict-item]
+    return {"calibration": out[-1]["calibration"], "threshold": out[-1]["threshold"], "bands": out}
 
 
 def reference_percentiles(X: np.ndarray, examples: Sequence[Example]) -> dict[str, dict[str, float]]:
@@ -225,25 +286,22 @@ def fit_head(
         num_boost_round=rounds,
     )
     raw_ca = np.asarray(booster.predict(X[calib_rows][:, cols], raw_score=True))
-    calibration, threshold = calibrate_and_threshold(
-        head, raw_ca, y[calib_rows], [examples[int(i)] for i in calib_rows]
-    )
     return {
         "name": head,
         "booster": booster,
         "features": feats,
-        "calibration": calibration,
-        "threshold": threshold,
+        **calibrated(head, raw_ca, y[calib_rows], [examples[int(i)] for i in calib_rows]),
         "params": params,
         "rounds": rounds,
         "cv": cv,
     }
 
 
-def head_probabilities(head: dict[str, Any], X: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities of a fitted head on full feature rows."""
+def head_probabilities(head: dict[str, Any], X: np.ndarray, examples: Sequence[Example]) -> np.ndarray:
+    """Calibrated probabilities of a fitted head on the examples' full feature rows (each in its band of evidence)."""
     cols = [FEATURE_NAMES.index(f) for f in head["features"]]
-    return calibrate(head, head["booster"].predict(X[:, cols], raw_score=True))
+    n_posts = np.array([len(e.item.posts) for e in examples])
+    return calibrate_rows(head, head["booster"].predict(X[:, cols], raw_score=True), n_posts)
 
 
 def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:

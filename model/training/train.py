@@ -32,7 +32,7 @@ from model.training.fit import (
     TARGET_FPR,
     TREE_GRID,
     Log,
-    calibrate_and_threshold,
+    calibrated,
     excluded_features,
     fit_head,
     head_probabilities,
@@ -76,7 +76,8 @@ def fit_heads(
             monotone=monotone,
         )
         te = np.flatnonzero(mask & (split == "test"))
-        result = split_metrics(head, head_probabilities(fitted, X[te]), y[te], [examples[int(i)] for i in te])
+        tested = [examples[int(i)] for i in te]
+        result = split_metrics(head, head_probabilities(fitted, X[te], tested), y[te], tested)
         o = result["overall"]
         log(
             f"[{head}] test ROC AUC {o['roc_auc']:.4f}  PR AUC {o['pr_auc']:.4f}  ECE {o['ece']:.4f}  "
@@ -94,7 +95,17 @@ def fit_heads(
                 "threshold": fitted["threshold"],
                 "calibration": fitted["calibration"]["method"],
                 "threshold_rule": f"calibrated score above which {TARGET_FPR:.0%} of calibration-split negatives "
-                "fall, each collection weighing the same; the label needs a score strictly above it",
+                "fall, each collection weighing the same; the label needs a score strictly above it"
+                + (
+                    "; per band of evidence (posts supplied), each band calibrated on its own"
+                    if "bands" in fitted
+                    else ""
+                ),
+                **(
+                    {"bands": [{"min_posts": b["min_posts"], "threshold": b["threshold"]} for b in fitted["bands"]]}
+                    if "bands" in fitted
+                    else {}
+                ),
                 "params": params,
                 "num_boost_round": n_rounds,
                 "cv": cv,
@@ -203,11 +214,11 @@ def recalibrate(
         mask, y = head_rows(name, examples)
         ca, te = np.flatnonzero(mask & (split == "calib")), np.flatnonzero(mask & (split == "test"))
         raw = np.asarray(head["booster"].predict(X[ca][:, head["columns"]], raw_score=True))
-        kept["calibration"], kept["threshold"] = calibrate_and_threshold(
-            name, raw, y[ca], [examples[int(i)] for i in ca]
-        )
+        kept.pop("bands", None)
+        kept.update(calibrated(name, raw, y[ca], [examples[int(i)] for i in ca]))
         heads.append(kept)
-        result = split_metrics(name, head_probabilities(kept, X[te]), y[te], [examples[int(i)] for i in te])
+        tested = [examples[int(i)] for i in te]
+        result = split_metrics(name, head_probabilities(kept, X[te], tested), y[te], tested)
         card_head.update(threshold=kept["threshold"], calibration=kept["calibration"]["method"], test_metrics=result)
         o = result["overall"]
         log(
