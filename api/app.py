@@ -19,6 +19,7 @@ from api.config import ENV_PREFIX, Config
 from api.errors import handle_exception
 from api.requests import EXTENSION
 from api.resources import ModelStatus
+from model import places
 from model.contract import Limits
 from model.scoring import Scorer
 from model.validation import Validator
@@ -75,6 +76,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         Path(app.config["STATE_DIR"]),
     )
     app.extensions[EXTENSION] = ServiceState(model, validator)
+    places.warm()
     scorer = model.scorer
 
     hops = int(app.config["PROXY_HOPS"])

@@ -109,3 +109,8 @@ def _state_by_code(code: str) -> tuple[str, str, str, str] | None:
         if kind == KIND_STATE and state == code:
             return (kind, zone, country, state)
     return None
+
+
+def warm() -> None:
+    """Reads the places table now, so that the first request with a location does not pay for it."""
+    _table()
