@@ -14,9 +14,11 @@ from api import observability, schemas, storage
 from api.access import costs
 from api.requests import json_body, once_per_request
 from api.responses import SECURITY, json_response, problems
-from model.errors import NotStored, ScopeRequired
+from model.errors import NotStored, RequestValidationError, ScopeRequired
+from model.platforms import PLATFORMS
 from model.problems import item_problem
 from model.validation import load
+from store import Store
 
 blp = Blueprint("accounts", __name__, description="Stored results, lookups and feedback")
 HISTORY_QUERY = schemas.HistoryQuerySchema()
@@ -36,6 +38,22 @@ def _cached(body: Any, tag: str) -> Response:
     return response
 
 
+def known_platform(store: Store, platform: str, field: str = "platform") -> None:
+    """Refuses a platform the service has no adapter for and the store holds nothing under (a typo reads
+    as a 422, not as "never scored").
+
+    Raises:
+        RequestValidationError: the platform is unknown.
+    """
+    if platform in PLATFORMS or store.has_platform(platform):
+        return
+    known = ", ".join(PLATFORMS)
+    raise RequestValidationError(
+        {field: [f"Unknown platform {platform!r}: not {known}, and nothing is stored under it."]},
+        f"Unknown platform {platform!r}.",
+    )
+
+
 def lookup_items() -> list[Any]:
     """A lookup body's items, once per request (the quota's cost and the view both ask), or its error."""
     return list(once_per_request("lookup_items", lambda: json_body(LOOKUP_REQUEST)["accounts"]))
@@ -52,27 +70,30 @@ class AccountView(MethodView):
     )
     @blp.alt_response(304, description="Not modified since the ETag sent in If-None-Match.")
     @blp.doc(security=SECURITY)
-    @problems(401, 403, 404, 429, 503)
+    @problems(401, 403, 404, 422, 429, 503)
     def get(self, platform: str, account: str, history: bool) -> Response:
         """The newest stored result of an account, by platform id or handle (``@handle`` is always a handle)."""
-        found = storage.state().store.results(platform, account, history=history)
+        store = storage.state().store
+        known_platform(store, platform)
+        found = store.results(platform, account, history=history)
         if history:
             tag = f"h:{platform}:{found[0].account_id}:{[r.id for r in found]}"
-            return _cached({"results": [r.to_json() for r in found]}, tag)
+            return _cached({"results": [r.to_json(with_key=True) for r in found]}, tag)
         return _cached(found[0].to_json(), f"r:{found[0].id}")
 
     @blp.response(200, schemas.DeletedSchema)
     @blp.doc(security=SECURITY)
-    @problems(401, 403, 404, 429, 503)
+    @problems(401, 403, 404, 422, 429, 503)
     def delete(self, platform: str, account: str) -> Response:
         """Deletes everything stored about an account (by platform id); needs a key with the admin scope."""
         key = g.get("api_key")
         if key is not None and ADMIN not in key.scopes:
             raise ScopeRequired("Deleting stored data needs an API key with the admin scope.")
-        state = storage.state()
-        # Results this worker still holds would land after the deletion: write them first.
-        state.writer.flush()
-        return json_response(state.store.delete(platform, account))
+        store = storage.state().store
+        known_platform(store, platform)
+        # The deletion is recorded with this time: every worker and instance drops what it holds of the
+        # account from before it, so nothing acknowledged before the DELETE lands after it.
+        return json_response(store.delete(platform, account, time.time()))
 
 
 @blp.route("/v1/accounts/lookup")
@@ -93,6 +114,7 @@ class LookupView(MethodView):
         for index, item in enumerate(items):
             try:
                 valid = load(LOOKUP_ITEM, item)
+                known_platform(store, valid["platform"])
             except Exception as exc:
                 slots[index] = item_problem(exc, index)
                 continue
@@ -116,16 +138,19 @@ class FeedbackView(MethodView):
     @blp.doc(security=SECURITY)
     @problems(400, 401, 403, 413, 415, 422, 429, 503)
     def post(self) -> Response:
-        """Stores an analyst's label (bot, troll, hijacked, human) for an account, with the key's name."""
+        """Stores an analyst's label (bot, troll, hijacked, human) for an account, with the key's name and id."""
         body = json_body(FEEDBACK_REQUEST)
         key = g.get("api_key")
-        stored = storage.state().store.add_feedback(
+        store = storage.state().store
+        known_platform(store, body["platform"])
+        stored = store.add_feedback(
             body["platform"],
             body["account_id"],
             body["label"],
             body.get("note"),
             key.name if key else None,
             time.time(),
+            key.id if key else None,
         )
         given, had = stored["label"], stored["stored_label"]
         observability.FEEDBACK.labels(given, had or "none").inc()

@@ -6,7 +6,7 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from model.contract import DEFAULT_LIMITS, PLATFORM_LENGTH, Limits
 from model.coordination import BEHAVIOURS
-from model.heads import HEADS, LABELS
+from model.heads import BOT_TYPES, CLASS_LABELS, HEADS, LABELS, TYPE_NAMES
 from model.platforms import FORMATS
 from model.validation import AccountSlot, BoundedList, make_request_schemas
 
@@ -28,9 +28,10 @@ class TwitterV1PayloadSchema(_Payload):
 
 
 class TwitterV2PayloadSchema(_Payload):
-    """format=twitter-v2: a v2 user (or its lookup response) and tweets (a list or the timeline response)."""
+    """format=twitter-v2: a v2 user (or its lookup response) and tweets (a list or the timeline response);
+    without user, the timeline response's includes.users names its author."""
 
-    user = fields.Dict(required=True)
+    user = fields.Dict()
     tweets = fields.Raw(metadata={"description": "Array of tweets, or the response object with data and includes."})
 
 
@@ -97,6 +98,38 @@ ExplanationsSchema = Schema.from_dict(
 )
 
 
+TypeScoresSchema = Schema.from_dict(
+    {
+        t.name: fields.Float(required=True, validate=validate.Range(0, 1), metadata={"description": t.description})
+        for t in BOT_TYPES
+    },
+    name="TypeScores",
+)
+
+
+class TypeExplanationSchema(HeadExplanationSchema):
+    """Why the leading type leads: base value plus contributions equals raw_score (log-odds)."""
+
+    type = fields.String(required=True, validate=validate.OneOf(TYPE_NAMES))
+
+
+class BotTypesSchema(Schema):
+    """Which kind of bot the account resembles, among bots: a calibrated probability per type (one-vs-rest,
+    not exclusive, and no judgement of whether it is a bot: that is scores.bot)."""
+
+    scores = fields.Nested(TypeScoresSchema, required=True)
+    leading = fields.String(required=True, validate=validate.OneOf(TYPE_NAMES))
+    explanation = fields.Nested(TypeExplanationSchema, required=True)
+
+
+class EvidenceSummarySchema(Schema):
+    """Which of the fields the scores read the request carried; absent ones count as unknown."""
+
+    fields_used = fields.List(fields.String(), required=True)
+    fields_absent = fields.List(fields.String(), required=True)
+    share = fields.Float(required=True, validate=validate.Range(0, 1))
+
+
 class ScoreResponseSchema(Schema):
     """Scores, label and explanations for one account."""
 
@@ -108,8 +141,17 @@ class ScoreResponseSchema(Schema):
     scores = fields.Nested(
         ScoresSchema, required=True, metadata={"description": "Calibrated probabilities; not exclusive."}
     )
-    label = fields.String(required=True, validate=validate.OneOf(LABELS))
+    label = fields.String(
+        required=True,
+        validate=validate.OneOf(LABELS),
+        metadata={
+            "description": "The class whose score most exceeds its threshold, else human; unknown when the "
+            "request carried too little (evidence.share) to say."
+        },
+    )
     explanations = fields.Nested(ExplanationsSchema, required=True)
+    bot_types = fields.Nested(BotTypesSchema, required=True)
+    evidence = fields.Nested(EvidenceSummarySchema, required=True)
     warnings = fields.List(fields.String(), required=True)
 
 
@@ -187,6 +229,20 @@ class StoredResultSchema(Schema):
         required=True,
         metadata={"description": "Per head, its strongest reasons in words (at most 3)."},
     )
+    bot_type = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(TYPE_NAMES),
+        metadata={"description": "The leading bot type; null for results stored before types were scored."},
+    )
+    bot_types = fields.Nested(TypeScoresSchema, allow_none=True, required=True)
+    key_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "In a history only: the id of the API key that sent the account to be scored (null when "
+            "keys were off or it came from the CLI)."
+        },
+    )
 
 
 class HistorySchema(Schema):
@@ -250,7 +306,7 @@ class FeedbackRequestSchema(_Strict):
 
     platform = _platform()
     account_id = fields.String(required=True, validate=validate.Length(1, DEFAULT_LIMITS.string_length))
-    label = fields.String(required=True, validate=validate.OneOf(LABELS))
+    label = fields.String(required=True, validate=validate.OneOf(CLASS_LABELS))
     note = fields.String(
         allow_none=True, validate=validate.Length(max=NOTE_LENGTH), metadata={"description": "Why, in a few words."}
     )
@@ -265,6 +321,7 @@ class FeedbackSchema(Schema):
     label = fields.String(required=True)
     note = fields.String(allow_none=True)
     key_name = fields.String(allow_none=True, metadata={"description": "Name of the API key that sent it."})
+    key_id = fields.String(allow_none=True, metadata={"description": "Id of the API key that sent it."})
     created_at = fields.String(required=True)
     stored_label = fields.String(allow_none=True, metadata={"description": "Null if the account was never scored."})
     stored_model_version = fields.String(allow_none=True)

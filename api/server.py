@@ -75,6 +75,21 @@ class RedactingLogger(glogging.Logger):
 logger_class = RedactingLogger
 
 
+# Longest a stopping worker waits for its writer to store what it acknowledged (gunicorn kills it
+# graceful_timeout after the stop; what is left then stays in its journal for the next worker).
+STORE_CLOSE_SECONDS = 10
+
+
+def worker_exit(server, worker):
+    """Writes out the results a stopping worker acknowledged (SIGTERM, a HUP reload, a max-requests
+    restart), at most STORE_CLOSE_SECONDS; what is left is replayed from its journal by the next worker."""
+    from api import storage
+
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        storage.close(app, STORE_CLOSE_SECONDS)
+
+
 def child_exit(server, worker):
     """Drops a dead worker's live gauges from the multiprocess metrics."""
     from prometheus_client import multiprocess

@@ -108,13 +108,33 @@ def score_file(
     card: Path = DEFAULT_CARD,
     progress: bool | None = None,
     public_key: Path = DEFAULT_PUBLIC_KEY,
+    store_url: str | None = None,
 ) -> tuple[int, int]:
     """Scores every record of ``source`` into ``output``; failures go to ``errors``.
 
+    Args:
+        store_url: Also keep each result in this score store, as the service does (lookups find them).
+
     Returns:
         (records scored, records failed).
+
+    Raises:
+        StoreUnavailable: the store cannot be reached or written (what was scored is in ``output``).
     """
     from tqdm import tqdm
+
+    store = None
+    if store_url is not None:
+        from store import Store
+        from store.rows import result_row
+
+        store = Store(store_url)
+        store.migrate()
+
+    def keep(items: list[Any], results: list[dict[str, Any]]) -> None:
+        if store is not None:
+            scored_at = time.time()
+            store.write([result_row(item.account.screen_name, body, scored_at) for item, body in zip(items, results)])
 
     scorer = Scorer.load(artifact, card, public_key=public_key)
     validator = Validator.build()
@@ -143,6 +163,7 @@ def score_file(
                 time.time(),
                 top_k=5,
                 problem=lambda exc, _index: problem_for(exc),
+                on_results=keep,
             )
             results = []
             for (n, _), slot in zip(good, slots):
@@ -185,6 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     score.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT)
     score.add_argument("--card", type=Path, default=DEFAULT_CARD)
     score.add_argument("--public-key", type=Path, default=DEFAULT_PUBLIC_KEY, help="key the card is signed for")
+    score.add_argument(
+        "--store",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URL",
+        help="also keep the results in a score store, as the service does: this database URL, or with no URL the "
+        "store the service of this directory uses (BOTLENS_STORE_URL / BOTLENS_STORE_DIR)",
+    )
     train = sub.add_parser("train", help="train on the shared data (python -m model.training.train)")
     train.add_argument("args", nargs=argparse.REMAINDER)
     keys.add_parser(sub)
@@ -213,8 +243,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return coordination_cli.run(args, _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source))
     errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
     started = time.time()
+    store_url = None
+    if args.store is not None:
+        from store.settings import StoreSettings
+
+        store_url = args.store or StoreSettings.from_environ().database_url()
     scored, failed = score_file(
-        args.input, args.output, errors, args.format, args.model, args.card, public_key=args.public_key
+        args.input,
+        args.output,
+        errors,
+        args.format,
+        args.model,
+        args.card,
+        public_key=args.public_key,
+        store_url=store_url,
     )
     pointer = f" (see {errors})" if failed else ""
     print(f"scored {scored}, failed {failed}{pointer}, in {time.time() - started:.1f}s", file=sys.stderr)

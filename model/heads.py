@@ -198,7 +198,38 @@ HEADS: tuple[HeadSpec, ...] = (
     HeadSpec(HIJACKED, "Taken-over account: a break from its own history after a silence."),
 )
 HEAD_NAMES = tuple(h.name for h in HEADS)
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """One kind of bot (the Bot Repository's and Botometer's grouping), scored for every account.
+
+    Attributes:
+        name: The type's name in ``bot_types``.
+        description: One line for the response schema and docs.
+        declared: Judged from what the account says of itself (``declared_bot``, a name or bio that calls
+            it a bot), not trained: no labelled set of self-declared bots is shared.
+    """
+
+    name: str
+    description: str
+    declared: bool = False
+
+
+BOT_TYPES: tuple[TypeSpec, ...] = (
+    TypeSpec("astroturf", "Political bots pushing a cause or candidate (political-bots-2019)."),
+    TypeSpec("fake_follower", "Bought followers (vendor-purchased-2019, cresci-2015 and -2017 fake followers)."),
+    TypeSpec("financial", "Cashtag and stock promotion bots (cresci-stock-2018)."),
+    TypeSpec("self_declared", "Says it is automated: the platform's bot flag, a handle, name or bio.", declared=True),
+    TypeSpec("spammer", "Spam and porn bots (pronbots-2019, cresci-2017 social and traditional spambots)."),
+    TypeSpec("other", "Other bots in hand-labelled sets (botometer-feedback-2019, gilani-2017, cresci-rtbust-2019)."),
+)
+TYPE_NAMES = tuple(t.name for t in BOT_TYPES)
+TRAINED_TYPES = tuple(t.name for t in BOT_TYPES if not t.declared)
 BY_NAME = {h.name: h for h in HEADS}
-# The label when no head's score exceeds its threshold.
+# The label when no head's score exceeds its threshold, and when the request carried too little to say.
 HUMAN_LABEL = HUMAN
-LABELS = (*HEAD_NAMES, HUMAN_LABEL)
+UNKNOWN_LABEL = "unknown"
+LABELS = (*HEAD_NAMES, HUMAN_LABEL, UNKNOWN_LABEL)
+# What an analyst can say an account is (feedback): a class, or human.
+CLASS_LABELS = (*HEAD_NAMES, HUMAN_LABEL)

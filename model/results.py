@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from model.heads import HEAD_NAMES
+from model.heads import HEAD_NAMES, TYPE_NAMES
 from model.problems import summary
 from model.records import ScoringInput, format_timestamp
 
@@ -27,6 +27,8 @@ FLAT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("n_posts", "long"),
     ("label", "string"),
     *((f"score_{name}", "double") for name in HEAD_NAMES),
+    ("bot_type", "string"),
+    *((f"type_{name}", "double") for name in TYPE_NAMES),
     ("top_reasons", "array<string>"),
     ("explanations", "string"),
     ("warnings", "array<string>"),
@@ -71,6 +73,10 @@ def flat(slot: Mapping[str, Any], account_id: str | None = None) -> dict[str, An
         row[name] = slot[name]
     for name, score in slot["scores"].items():
         row[f"score_{name}"] = score
+    kinds = slot.get("bot_types") or {}
+    row["bot_type"] = kinds.get("leading")
+    for name, score in (kinds.get("scores") or {}).items():
+        row[f"type_{name}"] = score
     row["top_reasons"] = [entries[0] for entries in reasons(slot, 1).values() if entries]
     row["explanations"] = orjson.dumps(slot["explanations"]).decode()
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,15 +25,20 @@ def epoch(moment: datetime) -> float:
     return moment.replace(tzinfo=UTC).timestamp()
 
 
-def result_row(screen_name: str | None, result: Mapping[str, Any], scored_at: float) -> dict[str, Any]:
+def result_row(
+    screen_name: str | None, result: Mapping[str, Any], scored_at: float, key_id: str | None = None
+) -> dict[str, Any]:
     """The columns kept of one scored result (a ``model.results.result`` object): no text, no bio.
 
     Args:
         screen_name: The account's handle as sent, if any.
         result: The response object of the scored account.
         scored_at: When it was scored (epoch seconds).
+        key_id: The id of the API key that sent it (None when keys are off, or from the CLI).
     """
     return {
+        "result_key": uuid.uuid4().hex,
+        "key_id": key_id,
         "platform": result["platform"],
         "account_id": result["account_id"],
         "screen_name": screen_name,
@@ -45,6 +51,8 @@ def result_row(screen_name: str | None, result: Mapping[str, Any], scored_at: fl
         "label": result["label"],
         "scores": dict(result["scores"]),
         "reasons": reasons(result, REASONS_PER_HEAD),
+        "bot_type": (result.get("bot_types") or {}).get("leading"),
+        "bot_types": (result.get("bot_types") or {}).get("scores"),
     }
 
 
@@ -63,10 +71,13 @@ class StoredResult:
     label: str
     scores: dict[str, float]
     reasons: dict[str, list[str]]
+    bot_type: str | None = None
+    bot_types: dict[str, float] | None = None
+    key_id: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """The response object (timestamps as RFC 3339 UTC seconds)."""
-        return {
+    def to_json(self, with_key: bool = False) -> dict[str, Any]:
+        """The response object (timestamps as RFC 3339 UTC seconds); ``with_key`` adds the sending key's id."""
+        body = {
             "platform": self.platform,
             "account_id": self.account_id,
             "screen_name": self.screen_name,
@@ -77,4 +88,9 @@ class StoredResult:
             "label": self.label,
             "scores": self.scores,
             "reasons": self.reasons,
+            "bot_type": self.bot_type,
+            "bot_types": self.bot_types,
         }
+        if with_key:
+            body["key_id"] = self.key_id
+        return body

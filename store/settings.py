@@ -25,6 +25,8 @@ KEYS = {
     "max_pending": "STORE_MAX_PENDING",
 }
 SQLITE_FILE = "botlens.sqlite3"
+# The data folder, relative to the directory an instance (or a `botlens` command) starts in.
+DEFAULT_FOLDER = "botlens-data"
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class StoreSettings:
     Attributes:
         enabled: Keep every scored result (``STORE_ENABLED``).
         url: ``postgresql://user:pass@host/db``, or None for the embedded SQLite file (``STORE_URL``).
-        folder: Folder of the embedded store (``STORE_DIR``); None = the default data folder.
+        folder: The instance's data folder (``STORE_DIR``): the embedded store and the workers' journals
+            of acknowledged results; None = ``botlens-data`` in the directory the instance starts in.
         retention_days: Results older than this are deleted by ``botlens store prune`` (0 = keep all).
         max_pending: Results a worker may hold unwritten before it refuses more (each says it was not stored).
     """
@@ -66,11 +69,12 @@ class StoreSettings:
         return cls.from_config({KEYS[name]: value for name, value in values.items()})
 
     def directory(self) -> Path:
-        """The embedded store's folder: ``folder``, else $XDG_DATA_HOME/botlens, else ~/.local/share/botlens."""
-        if self.folder:
-            return Path(self.folder)
-        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        return Path(base) / "botlens"
+        """The instance's data folder: ``folder``, else ``botlens-data`` in the working directory.
+
+        Never a per-user folder: two instances started in two directories keep two stores, and a store
+        holds what its own instance scored.
+        """
+        return Path(self.folder or DEFAULT_FOLDER).absolute()
 
     def database_url(self) -> str:
         """``url``, else the embedded SQLite file in :meth:`directory`."""

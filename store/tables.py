@@ -46,11 +46,19 @@ class Result(Base):
     scores: Mapped[dict[str, float]] = mapped_column(JSON)
     # {head: [reason sentence, ...]}: the strongest contributions in words.
     reasons: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    # The leading bot type and every type's score (null for results stored before types were scored).
+    bot_type: Mapped[str | None] = mapped_column(String(32))
+    bot_types: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    # The API key that sent it (null when keys are off, and for results the CLI stored).
+    key_id: Mapped[str | None] = mapped_column(String(64))
+    # Made when the result is acknowledged: a result replayed from a worker's journal is stored once.
+    result_key: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index(None, "platform", "account_id", "scored_at"),
         Index(None, "platform", "screen_name_key", "scored_at"),
         Index(None, "scored_at"),
+        Index(None, "result_key", unique=True),
     )
 
 
@@ -65,6 +73,7 @@ class Feedback(Base):
     label: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     key_name: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    key_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime())
     # The stored label when the feedback arrived (null if the account was never scored).
     stored_label: Mapped[str | None] = mapped_column(String(16))
@@ -74,3 +83,16 @@ class Feedback(Base):
         Index(None, "platform", "account_id"),
         Index(None, "created_at"),
     )
+
+
+class Deletion(Base):
+    """A deletion of everything stored about an account: results acknowledged before it are never written after it."""
+
+    __tablename__ = "deletions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    account_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime())
+
+    __table_args__ = (Index(None, "platform", "account_id"),)

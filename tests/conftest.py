@@ -32,20 +32,24 @@ def small_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("model")
     rng = np.random.default_rng(1)
     base = examples.base_examples(synthetic.accounts())
-    all_examples = base + examples.variants(base, rng) + examples.hijack_examples(base, rng)
+    all_examples = (
+        base + examples.variants(base, rng) + examples.hijack_examples(base, rng) + examples.dropout_variants(base, rng)
+    )
     X = examples.feature_matrix(all_examples, n_jobs=1)
     heads, card_heads = train.fit_heads(all_examples, X, n_jobs=1, tune=False, rounds=40, log=lambda *_: None)
+    types, card_types = train.fit_types(all_examples, X, n_jobs=1, tune=False, log=lambda *_: None)
     artifact, card = out / "model.joblib", out / "card.json"
     # A key pair of the tests' own, beside the model: the card is signed as training signs it.
     signing.generate(out / "signing.key", out / "signing.pub")
     save_model(
         heads,
-        {"heads": card_heads, "training_data": {"synthetic": True}},
+        {"heads": card_heads, "bot_types": card_types, "training_data": {"synthetic": True}},
         fit.reference_percentiles(X, all_examples),
         artifact,
         card,
         version="test-0",
         signing_key=out / "signing.key",
+        types=types,
     )
     return artifact, card
 

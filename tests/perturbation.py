@@ -27,8 +27,9 @@ def top_bot_features_moved(scorer: Scorer, items: Sequence[ScoringInput]) -> int
             continue  # Nothing to move it to: the value already is the typical one.
         perturbed = X[row : row + 1].copy()
         perturbed[0, FEATURE_INDEX[top["feature"]]] = scorer.reference[top["feature"]]["p50"]
-        before = head["booster"].predict(X[row : row + 1, head["columns"]], raw_score=True)[0]
-        after = head["booster"].predict(perturbed[:, head["columns"]], raw_score=True)[0]
+        # The head's raw score, its stages' included.
+        before = scorer.raw(head, X[row : row + 1])[0]
+        after = scorer.raw(head, perturbed)[0]
         assert after < before, top
         moved += 1
     return moved

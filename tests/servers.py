@@ -1,19 +1,27 @@
-"""A real gunicorn serving the app for tests that need several workers (reloads, shared quotas)."""
+"""Real servers for tests: gunicorn serving the app with several workers (reloads, shared quotas, the
+store's durability), and a throwaway PostgreSQL."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import pwd
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -26,11 +34,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
+def post(
+    url: str, body: bytes, headers: Mapping[str, str] | None = None, timeout: float = 10
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     """POSTs JSON; returns the status, the parsed body (empty if none) and the headers."""
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}"), dict(response.headers)
     except urllib.error.HTTPError as exc:
         payload = exc.read()
@@ -105,3 +115,101 @@ def gunicorn(
         server.wait(timeout=20)
         if log:
             sink.close()  # type: ignore[union-attr]
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (gunicorn's workers, a postmaster's backends)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def _pg_bin() -> Path | None:
+    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (folder / "initdb").exists():
+            return folder
+    return None
+
+
+@dataclass(frozen=True)
+class Postgres:
+    """A running throwaway PostgreSQL: its URL and data folder."""
+
+    url: str
+    data: Path
+
+    def processes(self) -> list[int]:
+        """The postmaster's pid and its children's (the backends, which hold the connections)."""
+        master = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [master, *children(master)]
+
+    @contextlib.contextmanager
+    def hung(self) -> Iterator[None]:
+        """Stops every process of the server (SIGSTOP: connections stay open, nothing answers), then resumes them."""
+        stopped = self.processes()
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            for pid in stopped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[Postgres]:
+    """Starts a throwaway PostgreSQL server on a free port (skips the test when none can be started here)."""
+    folder = _pg_bin()
+    if folder is None:
+        pytest.skip("PostgreSQL is not installed (Debian's postgresql package)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (the postgres extra)")
+    # Outside pytest's folders, which only root may enter: the server may run as another user.
+    parent = Path(tempfile.mkdtemp(prefix="botlens-pg-"))
+    data = parent / "data"
+    port = free_port()
+    # PostgreSQL refuses to run as root: as root, the server runs as an unprivileged user.
+    user: dict[str, Any] = {}
+    if os.geteuid() == 0:
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            account = pwd.getpwnam("nobody")
+        parent.chmod(0o777)
+        user = {"user": account.pw_uid, "group": account.pw_gid}
+    try:
+        subprocess.run(
+            [str(folder / "initdb"), "-D", str(data), "-U", "botlens", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+            **user,
+        )
+        subprocess.run(
+            [
+                str(folder / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+                "-w",
+                "-l",
+                str(data / "log"),
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            **user,
+        )
+    except (subprocess.CalledProcessError, OSError) as exc:
+        pytest.skip(f"could not start a PostgreSQL server: {exc}")
+    try:
+        yield Postgres(f"postgresql://botlens@127.0.0.1:{port}/postgres", data)
+    finally:
+        subprocess.run([str(folder / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True, **user)
+        shutil.rmtree(parent, ignore_errors=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from model.heads import TRAINED_TYPES
 from model.labels import BOT, HUMAN, TROLL
 from model.training.datasets import LabelledAccount
 
@@ -121,6 +122,7 @@ def accounts(n_per_class: int = 120, seed: int = 7) -> list[LabelledAccount]:
     for i in range(n_per_class):
         dataset = "synth-a" if i % 2 else "synth-b"
         out.append(LabelledAccount(dataset, f"h{i}", HUMAN, HUMAN, human(i, rng)))
-        out.append(LabelledAccount(dataset, f"b{i}", BOT, BOT, bot(i, rng)))
+        # Each synthetic bot names a type (a group that names one is the bot's type), so the types train too.
+        out.append(LabelledAccount(dataset, f"b{i}", BOT, TRAINED_TYPES[i % len(TRAINED_TYPES)], bot(i, rng)))
         out.append(LabelledAccount(dataset, f"t{i}", TROLL, TROLL, troll(i, rng)))
     return out

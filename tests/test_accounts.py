@@ -11,6 +11,7 @@ import pytest
 
 from api.storage import NOT_STORED
 from cli import main as cli_main
+from store import Store
 from store.keys import KeyStore, mint
 from tests.servers import free_port
 
@@ -20,7 +21,22 @@ def _body(account_id: str = "42", screen_name: str = "Jane_Doe", n_posts: int = 
         {"id": str(i), "created_at": f"2024-03-{1 + i % 28:02d}T{8 + i % 12:02d}:{i % 60:02d}:00Z", "text": f"post {i}"}
         for i in range(n_posts)
     ]
-    return {"account": {"id": account_id, "screen_name": screen_name, "followers_count": 10}, "posts": posts}
+    # A full profile: with less than half the fields the heads read, the label would be "unknown".
+    account = {
+        "id": account_id,
+        "screen_name": screen_name,
+        "followers_count": 10,
+        "friends_count": 40,
+        "statuses_count": 300,
+        "favourites_count": 20,
+        "listed_count": 0,
+        "created_at": "2019-05-01T00:00:00Z",
+        "description": "reader",
+        "verified": False,
+        "default_profile": False,
+        "default_profile_image": False,
+    }
+    return {"account": account, "posts": posts}
 
 
 def _flush(client: Any) -> None:
@@ -279,3 +295,83 @@ def test_lookup_counts_each_account_against_the_quota(keyed: tuple[Any, str, str
     never = client.post("/v1/accounts/lookup", json=six, headers=headers)
     assert never.status_code == 429
     assert "can never fit" in never.get_json()["detail"]
+
+
+def test_accounts_unknown_platform_is_a_422_on_lookup_delete_and_feedback(client: Any) -> None:
+    client.post("/v1/score", json={**_body(), "account": {**_body()["account"], "platform": "fediverse"}})
+    _flush(client)
+    typo = client.get("/v1/accounts/twiter/42")
+    assert (typo.status_code, typo.mimetype) == (422, "application/problem+json")
+    assert "twiter" in typo.get_json()["errors"]["platform"][0]
+    assert client.delete("/v1/accounts/twiter/42").status_code == 422
+    assert (
+        client.post("/v1/feedback", json={"platform": "twiter", "account_id": "42", "label": "bot"}).status_code == 422
+    )
+    # A platform an adapter knows, and one that only the store holds, are lookups like any other.
+    assert client.get("/v1/accounts/bluesky/42").status_code == 404
+    assert client.get("/v1/accounts/fediverse/42").status_code == 200
+    slots = client.post(
+        "/v1/accounts/lookup",
+        json={"accounts": [{"platform": "twiter", "id": "42"}, {"platform": "fediverse", "id": "42"}]},
+    ).get_json()["results"]
+    assert (slots[0]["status"], slots[0]["index"]) == (422, 0)
+    assert slots[1]["account_id"] == "42"
+
+
+def test_accounts_history_and_feedback_carry_the_sending_key_id(keyed: tuple[Any, str, str]) -> None:
+    client, plain, admin = keyed
+    client.post("/v1/score", json=_body(), headers={"X-API-Key": plain})
+    _flush(client)
+    plain_id = plain.split("_")[1]
+    history = client.get("/v1/accounts/twitter/42?history=true", headers={"X-API-Key": admin}).get_json()
+    assert [r["key_id"] for r in history["results"]] == [plain_id]
+    # The newest result alone, which extensions read, does not say which client sent it.
+    assert "key_id" not in client.get("/v1/accounts/twitter/42", headers={"X-API-Key": admin}).get_json()
+    given = client.post(
+        "/v1/feedback", json={"platform": "twitter", "account_id": "42", "label": "bot"}, headers={"X-API-Key": admin}
+    ).get_json()
+    assert given["key_id"] == admin.split("_")[1]
+
+
+def test_instances_in_two_directories_keep_two_stores(
+    app_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BOTLENS_STORE_DIR", raising=False)
+    first, second = tmp_path / "one", tmp_path / "two"
+    clients = []
+    for folder in (first, second):
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        clients.append(app_factory().test_client())
+    clients[0].post("/v1/score", json=_body("1", "first"))
+    clients[1].post("/v1/score", json=_body("2", "second"))
+    for c in clients:
+        _flush(c)
+    assert (first / "botlens-data" / "botlens.sqlite3").is_file() and (second / "botlens-data").is_dir()
+    assert clients[0].get("/v1/accounts/twitter/1").status_code == 200
+    assert clients[0].get("/v1/accounts/twitter/2").status_code == 404
+    assert clients[1].get("/v1/accounts/twitter/2").status_code == 200
+    assert clients[1].get("/v1/accounts/twitter/1").status_code == 404
+
+
+def test_cli_score_with_store_is_found_by_lookup(
+    app_factory: Any, small_model: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOTLENS_STORE_DIR", str(tmp_path / "data"))
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(json.dumps(_body(str(i), f"cli{i}")) for i in range(3)) + "\n")
+    model, card = small_model
+    common = ["--model", str(model), "--card", str(card), "--public-key", str(model.parent / "signing.pub")]
+    assert cli_main(["score", str(source), "-o", str(tmp_path / "out.jsonl"), *common, "--store"]) == 0
+    client = app_factory(STORE_DIR=str(tmp_path / "data")).test_client()
+    found = client.post("/v1/accounts/lookup", json={"accounts": [{"platform": "twitter", "screen_name": "cli2"}]})
+    assert found.get_json()["results"][0]["account_id"] == "2"
+    # And to a store named by URL, which the configured one does not see.
+    other = tmp_path / "other.sqlite3"
+    assert (
+        cli_main(["score", str(source), "-o", str(tmp_path / "out2.jsonl"), *common, "--store", f"sqlite:///{other}"])
+        == 0
+    )
+    assert Store(f"sqlite:///{other}").count() == 3
+    assert client.get("/v1/accounts/twitter/1").status_code == 200
+    assert Store(f"sqlite:///{tmp_path / 'data' / 'botlens.sqlite3'}").count() == 3

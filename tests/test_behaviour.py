@@ -203,3 +203,78 @@ def test_behaviour_recorded_real_people_are_human(person: str) -> None:
     fmt, payload = _people()[person]
     result = Scorer.load().score([Validator.build().request(fmt, payload(), 2e9)])[0]
     assert result["label"] == "human", result["scores"]
+
+
+def _profile_bot() -> dict[str, Any]:
+    """A bought-follower profile of the Bot Repository's kind: young, default, follows many, followed by none."""
+    return {
+        "account": {
+            "id": "7731",
+            "screen_name": "jdk83920174",
+            "name": "Jessica",
+            "description": "",
+            "created_at": "2019-03-01T00:00:00Z",
+            "followers_count": 0,
+            "friends_count": 1900,
+            "statuses_count": 2,
+            "favourites_count": 0,
+            "listed_count": 0,
+            "default_profile": True,
+            "default_profile_image": True,
+        },
+        "posts": [],
+        "observed_at": "2019-04-01T00:00:00Z",
+    }
+
+
+def test_behaviour_removing_fields_does_not_read_as_human(shipped: Any) -> None:
+    # Fields removed one by one, the most telling first: an absent field is unknown, not human.
+    body = _profile_bot()
+    order = [
+        "followers_count",
+        "friends_count",
+        "default_profile_image",
+        "created_at",
+        "statuses_count",
+        "default_profile",
+        "favourites_count",
+        "listed_count",
+        "description",
+        "name",
+        "screen_name",
+    ]
+    scores, labels = [], []
+    for name in [None, *order]:
+        if name:
+            body["account"].pop(name)
+        result = shipped(body)
+        scores.append(result["scores"]["bot"])
+        labels.append(result["label"])
+    assert labels[0] == "bot"
+    steps = list(zip(scores, scores[1:]))
+    assert not all(later < earlier for earlier, later in steps), scores  # no slide towards human
+    # Never claimed human by absence: as long as the bot score clears its threshold the label is bot, and
+    # where it does not, with less than half of the fields carried, the label is unknown.
+    assert labels[-1] == "unknown" and "human" not in labels, labels
+    bare = shipped({"account": {"id": "1"}})
+    assert bare["label"] == "unknown" and bare["evidence"]["fields_used"] == []
+    assert any("the label is unknown" in w for w in bare["warnings"])
+
+
+@pytest.mark.parametrize(
+    "flag, field",
+    [
+        ({"declared_bot": True}, "declared_bot"),
+        ({"description": "I am a bot posting the weather"}, "declares_automation"),
+    ],
+)
+def test_behaviour_self_declared_bots_are_typed_so(shipped: Any, flag: dict[str, Any], field: str) -> None:
+    body = behaviour.scheduler_bot()
+    body["account"].update(flag)
+    kinds = shipped(body)["bot_types"]
+    assert kinds["leading"] == "self_declared" and kinds["scores"]["self_declared"] >= 0.9
+    entry = kinds["explanation"]["top_features"][0]
+    assert entry["feature"] == field
+    assert kinds["explanation"]["raw_score"] == pytest.approx(
+        kinds["explanation"]["base_value"] + entry["contribution"], abs=1e-6
+    )

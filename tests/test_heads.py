@@ -9,7 +9,7 @@ import numpy as np
 
 from api.schemas import ExplanationsSchema, ScoreResponseSchema, ScoresSchema
 from model.features import FEATURE_NAMES
-from model.heads import HEAD_NAMES, LABELS
+from model.heads import HEAD_NAMES, LABELS, TRAINED_TYPES, TYPE_NAMES
 from model.scoring import Scorer
 from model.training import fit
 from model.training.recipes import RECIPES
@@ -23,9 +23,37 @@ def test_response_schema_follows_the_heads() -> None:
     assert list(label.validators[0].choices) == list(LABELS)
 
 
-def test_spark_output_has_a_score_column_per_head() -> None:
+def test_spark_output_has_a_score_column_per_head_and_type() -> None:
     columns = [c.split(" ")[0] for c in OUTPUT_SCHEMA.split(", ")]
     assert [c for c in columns if c.startswith("score_")] == [f"score_{name}" for name in HEAD_NAMES]
+    assert [c for c in columns if c.startswith("type_")] == [f"type_{name}" for name in TYPE_NAMES]
+    assert "bot_type" in columns
+
+
+def test_response_schema_follows_the_bot_types() -> None:
+    from api.schemas import BotTypesSchema, TypeScoresSchema
+
+    assert list(TypeScoresSchema().fields) == list(TYPE_NAMES)
+    leading = BotTypesSchema().fields["leading"]
+    assert list(leading.validators[0].choices) == list(TYPE_NAMES)
+
+
+def test_every_trained_type_has_a_recipe_on_bots_only() -> None:
+    from model.training.examples import Example
+    from model.training.recipes import TYPE_RECIPES, bot_type
+
+    assert list(TYPE_RECIPES) == list(TRAINED_TYPES)
+    ex = [
+        Example(d, "k", label, group, "train", "full", None)
+        for d, label, group in [  # type: ignore[arg-type]
+            ("cresci-stock-2018", "bot", "bot"),
+            ("cresci-stock-2018", "human", "human"),
+            ("cresci-2017", "bot", "fake_followers"),
+            ("cresci-2017", "bot", "social_spambots_1"),
+            ("kaggle-2017", "bot", "bot"),
+        ]
+    ]
+    assert [bot_type(e) for e in ex] == ["financial", None, "fake_follower", "spammer", None]
 
 
 def test_every_head_has_one_recipe_in_the_same_order() -> None:

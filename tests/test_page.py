@@ -78,6 +78,12 @@ def test_page_scores_a_sample_and_draws_each_explanation(server: Any) -> None:
             assert float(last.text) == pytest.approx(explanation["raw_score"], abs=0.006), head
         reasons = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "section.head[data-head=bot] li")]
         assert reasons == [f["reason"] for f in expected["explanations"]["bot"]["top_features"]]
+        # The bot types: every type's score, the leading one marked, and its reasons.
+        kinds = {li.get_attribute("data-type"): li for li in driver.find_elements(By.CSS_SELECTOR, "#bot-types li")}
+        assert set(kinds) == set(expected["bot_types"]["scores"])
+        assert "leading" in kinds[expected["bot_types"]["leading"]].get_attribute("class")
+        type_reasons = [li.text for li in driver.find_elements(By.CSS_SELECTOR, ".type-reasons li")]
+        assert type_reasons == [f["reason"] for f in expected["bot_types"]["explanation"]["top_features"]]
         assert "null" not in driver.find_element(By.ID, "result-body").text.split()
         screenshot(driver, "page-scored.png")
 
@@ -93,6 +99,7 @@ def test_page_lookup_by_keyboard_after_scoring(server: Any) -> None:
         label = WebDriverWait(driver, 15).until(expected_conditions.visibility_of_element_located((By.ID, "label")))
         assert label.text in {"human", "bot", "troll", "hijacked"}
         assert "sarah_codes" in driver.find_element(By.ID, "result-body").text
+        assert driver.find_elements(By.CSS_SELECTOR, "#bot-types li.leading")  # the stored leading type
         handle.clear()
         handle.send_keys("never_scored", Keys.ENTER)
         alert = WebDriverWait(driver, 15).until(

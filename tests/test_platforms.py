@@ -29,10 +29,8 @@ def payloads() -> dict[str, dict[str, Any]]:
             "user": _load("twitter-v1/users_show_TweepyDev.json"),
             "statuses": _load("twitter-v1/user_timeline_TweepyDev.json"),
         },
-        "twitter-v2": {
-            "user": _load("twitter-v2/users_by_username_TwitterDev.json"),
-            "tweets": _load("twitter-v2/users_tweets_PhillyNEFL.json"),
-        },
+        # A users/:id/tweets response sent alone: its author comes from its includes.users.
+        "twitter-v2": {"tweets": _load("twitter-v2/users_tweets_PhillyNEFL.json")},
         "mastodon": {
             "account": _load("mastodon/account_schochastics_fosstodon.json"),
             "statuses": _load("mastodon/account_statuses_schochastics_page1.json"),
@@ -302,3 +300,47 @@ def test_mastodon_adapter_handle_carries_its_instance() -> None:
     assert to_native("mastodon", payload)["account"]["screen_name"] == "schochastics@fosstodon.org"
     remote = {**payload, "account": {**payload["account"], "acct": "someone@mastodon.social"}}
     assert to_native("mastodon", remote)["account"]["screen_name"] == "someone@mastodon.social"
+
+
+def _mixed() -> dict[str, tuple[dict[str, Any], str]]:
+    """Each adapter's payload whose posts are another account's, and the field its 422 names."""
+    mastodon = payloads()["mastodon"]
+    other = [{**status, "account": {**status["account"], "id": "999999"}} for status in mastodon["statuses"]]
+    return {
+        "twitter-v1": (
+            {
+                "user": _load("twitter-v1/users_show_Twitter.json"),
+                "statuses": _load("twitter-v1/home_timeline_andypiper_only.json"),
+            },
+            "statuses.0.user.id_str",
+        ),
+        "twitter-v2": (
+            {
+                "user": _load("twitter-v2/users_by_username_TwitterDev.json"),
+                "tweets": _load("twitter-v2/users_tweets_PhillyNEFL.json"),
+            },
+            "tweets.data.0.author_id",
+        ),
+        "mastodon": ({"account": mastodon["account"], "statuses": other}, "statuses.0.account.id"),
+        "bluesky": (
+            {
+                "profile": _load("bluesky/getProfiles_chriskenny.json"),
+                "feed": _load("bluesky/getAuthorFeed_shinyakato_2023.json"),
+            },
+            "feed.feed.0.reason.by.did",  # its first item is a repost: the reposter is checked
+        ),
+    }
+
+
+@pytest.mark.parametrize("fmt", ["twitter-v1", "twitter-v2", "mastodon", "bluesky"])
+def test_adapters_refuse_posts_of_another_account(client: Any, fmt: str) -> None:
+    payload, field = _mixed()[fmt]
+    response = client.post(f"/v1/score?format={fmt}", json=payload)
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert field in body["errors"], body
+    assert "not by the account" in body["errors"][field][0]
+    # In a batch, the mixed payload gets its own problem slot; the good one is scored.
+    good = payloads()[fmt]
+    slots = client.post(f"/v1/score/batch?format={fmt}", json={"accounts": [good, payload]}).get_json()["results"]
+    assert "scores" in slots[0] and slots[1]["status"] == 422 and slots[1]["index"] == 1

@@ -14,9 +14,9 @@ import pytest
 from model import signing
 from model.errors import ArtifactError
 from model.features import FEATURE_NAMES, MISSING
-from model.heads import BY_NAME, HEAD_NAMES
+from model.heads import BY_NAME, HEAD_NAMES, TRAINED_TYPES, TYPE_NAMES
 from model.records import ScoringInput, prepare
-from model.scoring import DEFAULT_CARD, Scorer, calibrate, decide_label, sha256_file, warnings_for
+from model.scoring import DEFAULT_CARD, Scorer, calibrate, decide_label, sha256_file, trees, warnings_for
 from model.scoring import reasons as explanations
 from model.scoring.calibration import band_of, raw_at
 from tests import synthetic
@@ -51,6 +51,34 @@ def test_scorer_explanations_report_base_and_raw_consistently(scorer: Scorer) ->
             total = expl["base_value"] + sum(f["contribution"] for f in expl["top_features"])
             assert total == pytest.approx(expl["raw_score"], abs=1e-4)
             assert expl["raw_score"] == pytest.approx(contribs[name][row].sum(), abs=1e-5)
+
+
+def test_scorer_bot_types_are_calibrated_and_the_leading_one_explained_exactly(scorer: Scorer) -> None:
+    items = _items()
+    X = scorer.matrix(items)
+    for row, result in enumerate(scorer.score(items, top_k=len(X[0]))):
+        kinds = result["bot_types"]
+        assert list(kinds["scores"]) == list(TYPE_NAMES)
+        assert all(0 <= p <= 1 for p in kinds["scores"].values())
+        lead = kinds["leading"]
+        assert lead == max(TRAINED_TYPES, key=lambda t: kinds["scores"][t]) or lead == "self_declared"
+        expl = kinds["explanation"]
+        assert expl["type"] == lead
+        total = expl["base_value"] + sum(f["contribution"] for f in expl["top_features"])
+        assert total == pytest.approx(expl["raw_score"], abs=1e-4)
+        if lead != "self_declared":
+            model = scorer.types.types[lead]
+            raw = float(trees.raw(model, X[row : row + 1])[0])
+            assert expl["raw_score"] == pytest.approx(raw, abs=1e-5)
+            assert kinds["scores"][lead] == pytest.approx(float(calibrate(model, np.array([raw]))[0]), abs=1e-6)
+
+
+def test_scorer_reports_the_evidence_it_used(scorer: Scorer) -> None:
+    item = prepare({"account": {"id": "1", "screen_name": "x", "followers_count": 3}}, now=synthetic.OBSERVED)
+    evidence = scorer.score([item])[0]["evidence"]
+    assert {"account.screen_name", "account.followers_count"} <= set(evidence["fields_used"])
+    assert "posts" in evidence["fields_absent"] and "account.created_at" in evidence["fields_absent"]
+    assert evidence["share"] == pytest.approx(len(evidence["fields_used"]) / len(scorer.needed), abs=1e-4)
 
 
 def logit(p: float) -> float:
@@ -193,28 +221,33 @@ def test_scorer_load_turns_every_bad_file_into_an_artifact_error(
     elif case == "wrong-type":
         artifact, card = _resigned(["not", "a", "model"], tmp_path, small_model, signing_key)
     else:
-        heads = [{"name": name} for name in HEAD_NAMES]  # the declared heads, without boosters
+        heads = [{"name": name} for name in HEAD_NAMES]  # the declared heads and types, without boosters
+        types = [{"name": name} for name in TRAINED_TYPES]
         artifact, card = _resigned(
-            {"version": "x", "heads": heads, "feature_names": list(FEATURE_NAMES)}, tmp_path, small_model, signing_key
+            {"version": "x", "heads": heads, "types": types, "feature_names": list(FEATURE_NAMES)},
+            tmp_path,
+            small_model,
+            signing_key,
         )
     with pytest.raises(ArtifactError) as caught:
         Scorer.load(artifact, card, public_key=public_key)
     assert caught.value.reason in {"card-invalid", "unreadable", "wrong-type"}
 
 
+@pytest.mark.parametrize("part", ["heads", "types"])
 @pytest.mark.parametrize("change", ["missing", "unknown", "repeated"])
 def test_scorer_load_refuses_an_artifact_whose_heads_are_not_the_declared_ones(
-    change: str, small_model: tuple[Path, Path], public_key: Path, signing_key: Path, tmp_path: Path
+    part: str, change: str, small_model: tuple[Path, Path], public_key: Path, signing_key: Path, tmp_path: Path
 ) -> None:
     artifact = joblib.load(small_model[0])
-    heads = artifact["heads"]
+    heads = artifact[part]
     if change == "missing":
         heads = heads[:-1]
     elif change == "unknown":
-        heads = [*heads[:-1], {**heads[-1], "name": "spammer"}]
+        heads = [*heads[:-1], {**heads[-1], "name": "impostor"}]
     else:
         heads = [*heads, heads[0]]
-    path, card = _resigned({**artifact, "heads": heads}, tmp_path, small_model, signing_key)
+    path, card = _resigned({**artifact, part: heads}, tmp_path, small_model, signing_key)
     with pytest.raises(ArtifactError) as caught:
         Scorer.load(path, card, public_key=public_key)
     assert caught.value.reason == "heads"

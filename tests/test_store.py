@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +19,7 @@ from store import Store, result_row
 from store.database import sqlite_url
 from store.tables import Base
 from store.writer import WriteBehind
+from tests import servers
 from tests.servers import free_port
 
 NOW = 1_780_000_000.0
@@ -48,66 +46,11 @@ def _result(account_id: str, label: str = "bot", bot: float = 0.9) -> dict[str, 
     }
 
 
-def _pg_bin() -> Path | None:
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists():
-            return folder
-    return None
-
-
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server on a free port (skips when none can be started here)."""
-    folder = _pg_bin()
-    if folder is None:
-        pytest.skip("PostgreSQL is not installed (Debian's postgresql package)")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pytest.skip("psycopg is not installed (the postgres extra)")
-    # Outside pytest's folders, which only root may enter: the server may run as another user.
-    parent = Path(tempfile.mkdtemp(prefix="botlens-pg-"))
-    data = parent / "data"
-    port = free_port()
-    # PostgreSQL refuses to run as root: as root, the server runs as an unprivileged user.
-    user: dict[str, Any] = {}
-    if os.geteuid() == 0:
-        try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            account = pwd.getpwnam("nobody")
-        parent.chmod(0o777)
-        user = {"user": account.pw_uid, "group": account.pw_gid}
-    try:
-        subprocess.run(
-            [str(folder / "initdb"), "-D", str(data), "-U", "botlens", "--auth=trust", "-E", "UTF8"],
-            check=True,
-            capture_output=True,
-            **user,
-        )
-        subprocess.run(
-            [
-                str(folder / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
-                "-w",
-                "-l",
-                str(data / "log"),
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-            **user,
-        )
-    except (subprocess.CalledProcessError, OSError) as exc:
-        pytest.skip(f"could not start a PostgreSQL server: {exc}")
-    try:
-        yield f"postgresql://botlens@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([str(folder / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True, **user)
-        shutil.rmtree(parent, ignore_errors=True)
+    with servers.postgres() as server:
+        yield server.url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -172,12 +115,49 @@ def test_store_feedback_records_stored_label_and_exports(store: Store) -> None:
 def test_store_delete_removes_results_and_feedback(store: Store) -> None:
     store.write([result_row("a", _result("1"), NOW), result_row("b", _result("2"), NOW)])
     store.add_feedback("twitter", "1", "human", None, None, NOW)
-    assert store.delete("twitter", "1") == {"results": 1, "feedback": 1}
+    assert store.delete("twitter", "1", NOW + 1) == {"results": 1, "feedback": 1}
     with pytest.raises(NotStored):
         store.results("twitter", "1")
     with pytest.raises(NotStored):
-        store.delete("twitter", "1")
+        store.delete("twitter", "1", NOW + 2)
     assert store.count() == 1
+
+
+def test_store_delete_holds_for_results_written_after_it_that_were_scored_before(store: Store) -> None:
+    with pytest.raises(NotStored):
+        store.delete("twitter", "1", NOW)  # nothing stored yet: recorded all the same
+    late = result_row("a", _result("1"), NOW - 0.001)  # acknowledged before the deletion, written after
+    fresh = result_row("a", _result("1"), NOW + 0.001)  # scored after it: new data, kept
+    other = result_row("b", _result("2"), NOW - 5)
+    assert store.write([late, other, fresh]) == 2
+    assert [r.scored_at.timestamp() for r in store.results("twitter", "1", history=True)] == [
+        pytest.approx(NOW + 0.001)
+    ]
+    assert store.count() == 2
+
+
+def test_store_write_twice_stores_a_result_once(store: Store) -> None:
+    row = result_row("a", _result("1"), NOW, "key-7")
+    assert store.write([row]) == 1
+    assert store.write([dict(row)]) == 0  # a journal replayed after its rows were written
+    (stored,) = store.results("twitter", "1", history=True)
+    assert stored.key_id == "key-7" and stored.to_json(with_key=True)["key_id"] == "key-7"
+    assert "key_id" not in stored.to_json()
+
+
+def test_store_has_platform_reads_results_and_deletions(store: Store) -> None:
+    assert not store.has_platform("fediverse")
+    store.write([result_row("a", {**_result("1"), "platform": "fediverse"}, NOW)])
+    with pytest.raises(NotStored):
+        store.delete("somewhere", "9", NOW)
+    assert store.has_platform("fediverse") and store.has_platform("somewhere")
+    assert not store.has_platform("twiter")
+
+
+def test_store_feedback_records_the_key_id(store: Store) -> None:
+    given = store.add_feedback("twitter", "1", "bot", None, "analyst", NOW, "key-3")
+    assert given["key_id"] == "key-3"
+    assert [f["key_id"] for f in store.feedback()] == ["key-3"]
 
 
 def test_store_prune_deletes_only_results_past_retention(store: Store) -> None:
@@ -245,6 +225,58 @@ def test_writer_too_far_behind_refuses_with_full(tmp_path: Path) -> None:
     store.gate.set()
     assert writer.flush(5)
     assert store.count() == 3
+
+
+def test_writer_journal_of_a_killed_process_is_replayed_once(tmp_path: Path) -> None:
+    store = FlakyStore(tmp_path / "s.sqlite3")
+    store.migrate()
+    pending = tmp_path / "pending"
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child, which dies with results unwritten
+        store.gate.clear()  # its writer blocks in the database: the results are only in the journal
+        writer = WriteBehind(store, journal_dir=pending)
+        accepted = writer.submit([(f"h{i}", _result(str(i))) for i in range(5)], NOW, "key-1")
+        accepted = accepted and writer.submit([("h5", _result("5"))], NOW + 1)
+        os.kill(os.getpid(), signal.SIGKILL if accepted else signal.SIGTERM)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL  # it accepted all six
+    assert store.count() == 0 and len(list(pending.glob("*.journal"))) == 1
+    first, second = WriteBehind(store, journal_dir=pending), WriteBehind(store, journal_dir=pending)
+    assert first.replay() == 6
+    assert second.replay() == 0  # gone once replayed
+    assert store.count() == 6
+    assert store.results("twitter", "3")[0].key_id == "key-1"
+    assert not list(pending.glob("*.journal"))
+
+
+def test_writer_journal_written_rows_are_dropped_and_a_live_one_is_not_replayed(tmp_path: Path) -> None:
+    store = FlakyStore(tmp_path / "s.sqlite3")
+    store.migrate()
+    pending = tmp_path / "pending"
+    live = WriteBehind(store, journal_dir=pending)
+    assert live.submit([("a", _result("1"))], NOW) and live.flush(5)
+    store.gate.clear()
+    assert live.submit([("b", _result("2"))], NOW)
+    # Another worker starting now does not take a live worker's journal for an orphan.
+    assert WriteBehind(store, journal_dir=pending).replay() == 0
+    store.gate.set()
+    assert live.close(5)
+    assert store.count() == 2
+    assert not list(pending.glob("*.journal"))  # closed with everything written: nothing left
+
+
+def test_journal_line_cut_short_is_skipped(tmp_path: Path) -> None:
+    from store import journal
+
+    log = journal.Journal(tmp_path)
+    log.append([result_row("a", _result("1"), NOW)])
+    (path,) = tmp_path.glob("*.journal")
+    with open(path, "ab") as handle:
+        handle.write(b'2 [{"platform": "twit')  # a kill in the middle of a write
+    rows = journal.read(path)
+    assert [r["account_id"] for r in rows] == ["1"] and rows[0]["scored_at"] == result_row("a", _result("1"), NOW)[
+        "scored_at"
+    ]
 
 
 def test_writer_after_fork_starts_its_own_thread(tmp_path: Path) -> None:

@@ -96,6 +96,15 @@ function waterfall(head, explanation) {
   return svg;
 }
 
+// The bot types: each type's score, the leading one marked, and why it leads.
+function botTypes(kinds, leading) {
+  if (!kinds) return null;
+  const list = el("ul", { class: "types", id: "bot-types", "aria-label": "Bot types (among bots)" },
+    ...Object.entries(kinds).map(([name, score]) =>
+      el("li", { "data-type": name, class: name === leading ? "leading" : "", text: `${name} ${score.toFixed(3)}${name === leading ? " (leading)" : ""}` })));
+  return el("section", { class: "bot-types" }, el("h3", { text: `Kind of bot: ${leading}` }), list);
+}
+
 function renderScored(result, limits) {
   const heads = Object.entries(result.explanations).map(([head, explanation]) =>
     el("section", { class: "head", "data-head": head },
@@ -107,7 +116,9 @@ function renderScored(result, limits) {
     el("p", { text: `${result.platform} account ${result.account_id}, ${result.n_posts} posts, observed ${result.observed_at}, model ${result.model_version}` }),
     scoreBars(result.scores, limits),
     result.warnings.length ? el("ul", { class: "warnings", "aria-label": "Warnings" }, ...result.warnings.map((w) => el("li", { text: w }))) : null,
-    ...heads);
+    ...heads,
+    botTypes(result.bot_types.scores, result.bot_types.leading),
+    el("ol", { class: "type-reasons" }, ...result.bot_types.explanation.top_features.map((f) => el("li", { text: f.reason }))));
 }
 
 function renderStored(result, limits) {
@@ -117,7 +128,8 @@ function renderStored(result, limits) {
     el("p", {}, el("span", { text: "Label: " }), el("span", { class: "label", id: "label", "data-label": result.label, text: result.label })),
     el("p", { text: `${result.platform} account ${result.account_id}${result.screen_name ? " (@" + result.screen_name + ")" : ""}, scored ${result.scored_at} by model ${result.model_version}` }),
     scoreBars(result.scores, limits),
-    ...heads);
+    ...heads,
+    botTypes(result.bot_types, result.bot_type));
 }
 
 async function score(event) {

@@ -1,1 +1,1 @@
-Qy/mn2bfS30+m8zbgg28WvAQ8fVoaIN5Q3hoDv7roplhyUmVRcAagmnXlAQOU2hnmYj6UyzIfvv0Q/PpH5OmCw==
+RHkvQ0hw/yDdilDLtgkpLHooyzHvyFTISVfFPQzb6xS/Wqbg8lLmk8Lf1voJ2Yq7uuaLJWb/FLPtKYBhcrp9Dw==

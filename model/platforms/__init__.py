@@ -16,8 +16,8 @@ from model.errors import InvalidRecordError, RequestValidationError
 from model.platforms import bluesky, mastodon, twitter_v1, twitter_v2
 
 # Each adapter module has to_native(payload), KEYS (its top-level keys), account_root(payload) and
-# posts_root(payload) (where the account and the post list sit) and ACCOUNT_PATHS / POST_PATHS (the
-# payload field each native field comes from, where the name differs).
+# posts_root(payload) (where the account and the post list sit), PLATFORM (the accounts' platform) and
+# ACCOUNT_PATHS / POST_PATHS (the payload field each native field comes from, where the name differs).
 ADAPTERS: dict[str, ModuleType] = {
     "twitter-v1": twitter_v1,
     "twitter-v2": twitter_v2,
@@ -25,6 +25,8 @@ ADAPTERS: dict[str, ModuleType] = {
     "bluesky": bluesky,
 }
 FORMATS = ("native", *ADAPTERS)
+# The platforms the adapters store accounts under (a native request may name any other).
+PLATFORMS = tuple(dict.fromkeys(module.PLATFORM for module in ADAPTERS.values()))
 _POST_PATH = re.compile(r"posts\.(\d+)(?:\.(\w+))?(.*)")
 
 

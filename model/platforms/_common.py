@@ -61,6 +61,11 @@ def texts(values: Any, key: str) -> list[str]:
     return out
 
 
+# Where a post of a payload names the account that wrote (or reposted) it: (its path, its id there), or
+# None where the payload does not say.
+Author = Callable[[Mapping[str, Any]], tuple[str, Any] | None]
+
+
 def native_request(
     account: Mapping[str, Any],
     platform: str,
@@ -68,14 +73,41 @@ def native_request(
     posts: list[Any],
     convert: Callable[[Mapping[str, Any], str], dict[str, Any]],
     observed_at: Any,
+    author: Author | None = None,
 ) -> dict[str, Any]:
-    """Assembles the native request: the account, each post converted (errors name ``field.<i>``)."""
-    return clean(
-        {
-            "account": {**account, "platform": platform},
-            "posts": [convert(obj(post, f"{field}.{i}"), f"{field}.{i}") for i, post in enumerate(posts)],
-            "observed_at": observed_at,
-        }
+    """Assembles the native request: the account, each post converted (errors name ``field.<i>``).
+
+    Raises:
+        InvalidRecordError: a post names another account as its writer (``author``): a payload must hold
+            one account's own posts (reposts and quotes keep their original's author in their reference),
+            else its score would be stored under an account that did not write them.
+    """
+    converted = []
+    for i, post in enumerate(posts):
+        where = f"{field}.{i}"
+        item = obj(post, where)
+        if author is not None:
+            check_author(item, where, account, author)
+        converted.append(convert(item, where))
+    return clean({"account": {**account, "platform": platform}, "posts": converted, "observed_at": observed_at})
+
+
+def check_author(post: Mapping[str, Any], where: str, account: Mapping[str, Any], author: Author) -> None:
+    """Refuses a post whose payload names a writer other than the account.
+
+    Raises:
+        InvalidRecordError: naming the post's author field in the payload's own terms.
+    """
+    said = author(post)
+    if said is None:
+        return
+    path, writer = said
+    if writer in (None, "") or str(writer) == str(account.get("id")):
+        return
+    raise InvalidRecordError(
+        f"written by {writer}, not by the account {account.get('id')}: a payload must hold the account's own "
+        "posts (score another account's posts in a request of its own)",
+        field=f"{where}.{path}",
     )
 
 

@@ -21,6 +21,9 @@ from typing import Any
 
 from model.platforms._common import clean, items, native_request, obj, one_of, ref
 
+# The platform its accounts are stored under.
+PLATFORM = "bluesky"
+
 _REPOST = "app.bsky.feed.defs#reasonRepost"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
 _FACETS = {
@@ -163,9 +166,21 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
         profile = one_of(profile["profiles"], "profile.profiles", "did", authors)
     return native_request(
         _profile(obj(profile, account_root(payload))),
-        "bluesky",
+        PLATFORM,
         posts_root(payload),
         feed,
         _item,
         payload.get("observed_at"),
+        author=_writer,
     )
+
+
+def _writer(item: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """Who put the item in the feed: the reposter for a repost (``reason.by``), else the post's author."""
+    reason = item.get("reason")
+    if isinstance(reason, Mapping) and reason.get("$type") == _REPOST and isinstance(reason.get("by"), Mapping):
+        return "reason.by.did", reason["by"].get("did")
+    post = item.get("post")
+    if isinstance(post, Mapping) and isinstance(post.get("author"), Mapping):
+        return "post.author.did", post["author"].get("did")
+    return None

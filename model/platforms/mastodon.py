@@ -22,6 +22,9 @@ from urllib.parse import urlsplit
 
 from model.platforms._common import clean, items, native_request, obj, ref, strip_html, texts
 
+# The platform its accounts are stored under.
+PLATFORM = "mastodon"
+
 _DEFAULT_AVATAR = "missing.png"
 
 
@@ -145,9 +148,13 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     statuses = items(payload.get("statuses"), "statuses")
     return native_request(
         _account(account),
-        "mastodon",
+        PLATFORM,
         "statuses",
         statuses,
         lambda post, _field: _status(post),
         payload.get("observed_at"),
+        # The status's account: the booster, for a boost (the boosted one's is in reblog.account).
+        author=lambda status: (
+            ("account.id", status["account"].get("id")) if isinstance(status.get("account"), Mapping) else None
+        ),
     )

@@ -1,7 +1,8 @@
 """Twitter API v1.1: a user object and its timeline statuses.
 
 Payload: ``{"user": <user object>, "statuses": [<status>, ...], "observed_at": optional}``
-(``statuses`` is what ``statuses/user_timeline`` returns; a status's embedded ``user`` is ignored).
+(``statuses`` is what ``statuses/user_timeline`` returns; a status whose embedded ``user`` is another
+account is refused: a payload holds one account's own statuses).
 
 Field by field: user ``id_str`` (else ``id``) -> id; ``screen_name``, ``name``, ``description``,
 ``location``, ``lang``, counts, ``verified``, ``protected``, ``default_profile(_image)`` as is;
@@ -18,6 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from model.platforms._common import clean, items, native_request, obj, ref, strip_html, texts, twitter_time
+
+# The platform its accounts are stored under.
+PLATFORM = "twitter"
 
 KEYS = ("user", "statuses", "observed_at")
 # Where each native field comes from, for error messages that name the payload's own fields.
@@ -110,10 +114,24 @@ def _status(status: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def _writer(status: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """The status's own ``user`` (the retweeter, for a retweet), where it carries one."""
+    user = status.get("user")
+    if not isinstance(user, Mapping):
+        return None
+    return "user.id_str", user.get("id_str") or (str(user["id"]) if user.get("id") is not None else None)
+
+
 def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"user", "statuses"}`` to the native request."""
     user = obj(payload.get("user"), "user")
     statuses = items(payload.get("statuses"), "statuses")
     return native_request(
-        _user(user), "twitter", "statuses", statuses, lambda post, _field: _status(post), payload.get("observed_at")
+        _user(user),
+        PLATFORM,
+        "statuses",
+        statuses,
+        lambda post, _field: _status(post),
+        payload.get("observed_at"),
+        author=_writer,
     )

@@ -1,7 +1,9 @@
 """Twitter API v2: a user (with ``user.fields``) and its tweets (with ``tweet.fields``).
 
 Payload: ``{"user": <user or {"data": user}>, "tweets": [<tweet>, ...] or {"data": [...], "includes": ...},
-"observed_at": optional}``.
+"observed_at": optional}``. ``user`` may be left out when ``tweets`` is a ``users/:id/tweets`` response
+whose ``includes.users`` holds its author (``expansions=author_id``): the author of its tweets is the
+account. A tweet whose ``author_id`` is another account is refused.
 
 Field by field: user ``id``, ``username`` -> screen_name, ``name``, ``description``, ``location``,
 ``url`` (expanded from ``entities.url`` when present), ``created_at``, ``verified``, ``protected``;
@@ -18,6 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from model.platforms._common import clean, items, native_request, obj, one_of, ref, texts
+
+# The platform its accounts are stored under.
+PLATFORM = "twitter"
 
 
 def _unwrap(value: Any) -> Any:
@@ -54,9 +59,21 @@ POST_PATHS = {
 
 
 def account_root(payload: Mapping[str, Any]) -> str:
-    """The payload path of the user object."""
+    """The payload path of the user object (``tweets.includes.users`` when the timeline carries its author)."""
+    if "user" not in payload and isinstance(payload.get("tweets"), Mapping):
+        return "tweets.includes.users"
     user = payload.get("user")
     return "user.data" if isinstance(user, Mapping) and "data" in user and "id" not in user else "user"
+
+
+def _included_author(response: Any, tweets: list[Any]) -> Any:
+    """The author of a timeline response's tweets, from its ``includes.users``, or None."""
+    includes = response.get("includes") if isinstance(response, Mapping) else None
+    users = includes.get("users") if isinstance(includes, Mapping) else None
+    if not isinstance(users, list):
+        return None
+    writers = {str(t.get("author_id")) for t in tweets if isinstance(t, Mapping) and t.get("author_id")}
+    return one_of(users, "tweets.includes.users", "id", writers)
 
 
 def posts_root(payload: Mapping[str, Any]) -> str:
@@ -135,7 +152,7 @@ def _tweet(tweet: Mapping[str, Any], authors: Mapping[str, str]) -> dict[str, An
 def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     """Maps ``{"user", "tweets"}`` to the native request."""
     tweets = items(_unwrap(payload.get("tweets")), posts_root(payload))
-    user = _unwrap(payload.get("user"))
+    user = _unwrap(payload.get("user")) if "user" in payload else _included_author(payload.get("tweets"), tweets)
     if isinstance(user, list):
         # A users/by response for several usernames: the user whose tweets these are.
         writers = {str(t.get("author_id")) for t in tweets if isinstance(t, Mapping) and t.get("author_id")}
@@ -144,9 +161,10 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
     authors = _authors(payload.get("tweets"))
     return native_request(
         _user(user),
-        "twitter",
+        PLATFORM,
         posts_root(payload),
         tweets,
         lambda post, _field: _tweet(post, authors),
         payload.get("observed_at"),
+        author=lambda tweet: ("author_id", tweet.get("author_id")) if "author_id" in tweet else None,
     )

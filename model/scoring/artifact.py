@@ -12,7 +12,7 @@ from typing import Any
 
 from model.errors import ArtifactError
 from model.features import FEATURE_NAMES
-from model.heads import HEAD_NAMES
+from model.heads import HEAD_NAMES, TRAINED_TYPES
 from model.signing import signature_path, verify
 
 # Package data (model/artifacts/), found wherever the package is installed.
@@ -80,7 +80,7 @@ def read_verified(
 
 
 def check_matches_code(artifact: Mapping[str, Any]) -> None:
-    """Whether the artifact was trained for this code: the same features, and exactly the declared heads.
+    """Whether the artifact was trained for this code: the same features, exactly the declared heads and bot types.
 
     Raises:
         ArtifactError: the feature list differs (``features``), or the heads are not ``model.heads``'
@@ -97,3 +97,6 @@ def check_matches_code(artifact: Mapping[str, Any]) -> None:
     heads = [head.get("name") if isinstance(head, Mapping) else None for head in artifact.get("heads", ())]
     if sorted(map(str, heads)) != sorted(HEAD_NAMES) or len(heads) != len(HEAD_NAMES):
         raise ArtifactError(f"artifact heads {heads} are not this code's heads {list(HEAD_NAMES)}", reason="heads")
+    types = [t.get("name") if isinstance(t, Mapping) else None for t in artifact.get("types", ())]
+    if types != list(TRAINED_TYPES):
+        raise ArtifactError(f"artifact bot types {types} are not this code's {list(TRAINED_TYPES)}", reason="heads")

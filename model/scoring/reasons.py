@@ -245,3 +245,18 @@ def abstain_warning(head: str, n: int, needed: int) -> str:
         f"only {posts}: the {head} score ranks this account among accounts with as little activity, "
         f"but the label never names {head} below {needed} posts"
     )
+
+
+def self_declared_reason(field: str) -> str:
+    """The reason a bot is typed self-declared: the platform's flag, or the account's own words."""
+    if field == "declared_bot":
+        return "Declares itself automated (account.declared_bot: the platform's bot flag). The self-declared type."
+    return "Calls itself a bot or an automated feed in its handle, name or bio. The self-declared type."
+
+
+def unknown_warning(share: float, needed: float) -> str:
+    """The response warning when the label abstains because the request carried too little."""
+    return (
+        f"the request carried {share:.0%} of the fields the scores read (at least {needed:.0%} are needed to say "
+        "human): the label is unknown; absent fields count as unknown, not as human"
+    )

@@ -10,22 +10,22 @@ from typing import Any
 
 import numpy as np
 
+import model.scoring.reasons as reasons
 from model.errors import ArtifactError
 from model.features import FEATURE_NAMES, extract_features
-from model.heads import BY_NAME
+from model.heads import BY_NAME, HUMAN_LABEL
 from model.records import ScoringInput, format_timestamp
+from model.scoring import trees
 from model.scoring.artifact import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, check_matches_code, read_verified
 from model.scoring.calibration import band_of, calibrate_rows, decide_label
+from model.scoring.evidence import MIN_EVIDENCE, UNKNOWN_LABEL, needed_fields, summary
 from model.scoring.explain import explain
 from model.scoring.reasons import abstain_warning
 from model.scoring.rules import HeadRules, held_warning
-from model.treeshap import TreeExplainer, UnsupportedTree
+from model.scoring.types import BotTypes
 
 log = logging.getLogger(__name__)
 
-# One thread per prediction: each gunicorn worker is one process per core, and OpenMP threads on top
-# oversubscribe the cores (measured: several times slower per row inside a worker).
-PREDICT_THREADS = 1
 # Below this many posts the behavioural features rest on too little activity to trust.
 FEW_POSTS = 20
 
@@ -66,8 +66,9 @@ class Scorer:
         self.classes: list[str] = [head["name"] for head in self.heads]
         self.reference: Mapping[str, Mapping[str, float]] = artifact.get("reference", {})
         for head in self.heads:
-            head["columns"] = np.array([FEATURE_NAMES.index(f) for f in head["features"]], dtype=np.intp)
-            head["explainer"] = _explainer(head)
+            trees.prepare(head)
+        self.types = BotTypes(list(artifact.get("types", [])), self.reference)
+        self.needed = needed_fields(f for head in self.heads for f in head["features"])
         self._rules = {head["name"]: HeadRules(head, BY_NAME[head["name"]]) for head in self.heads}
 
     @classmethod
@@ -111,16 +112,12 @@ class Scorer:
 
     def raw_and_contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Per head, TreeSHAP contributions with the base value in the last column (rows sum to the raw score)."""
-        out = {}
-        for head in self.heads:
-            rows = X[:, head["columns"]]
-            explainer = head["explainer"]
-            out[head["name"]] = (
-                explainer.contributions(rows)
-                if explainer is not None
-                else head["booster"].predict(rows, pred_contrib=True, num_threads=PREDICT_THREADS)
-            )
-        return out
+        return {head["name"]: trees.contributions(head, X) for head in self.heads}
+
+    @staticmethod
+    def raw(head: Mapping[str, Any], X: np.ndarray) -> np.ndarray:
+        """A head's raw score (log-odds) of full feature rows."""
+        return trees.raw(head, X)
 
     def probabilities(self, X: np.ndarray, n_posts: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Calibrated probability of each head for each row (no explanations, no rules).
@@ -129,14 +126,7 @@ class Scorer:
             n_posts: Posts per row, for heads calibrated by bands of evidence (default: the fullest band).
         """
         counts = np.full(X.shape[0], 1 << 30) if n_posts is None else np.asarray(n_posts)
-        return {
-            head["name"]: calibrate_rows(
-                head,
-                head["booster"].predict(X[:, head["columns"]], raw_score=True, num_threads=PREDICT_THREADS),
-                counts,
-            )
-            for head in self.heads
-        }
+        return {head["name"]: calibrate_rows(head, self.raw(head, X), counts) for head in self.heads}
 
     def score(self, items: Sequence[ScoringInput], top_k: int = 5) -> list[dict[str, Any]]:
         """Scores accounts with explanations.
@@ -158,11 +148,15 @@ class Scorer:
         for head in self.heads:
             shift = np.array([e["contribution"] if e else 0.0 for e in rules[head["name"]]], dtype=np.float64)
             probs[head["name"]] = calibrate_rows(head, contribs[head["name"]].sum(axis=1) + shift, n_posts)
+        kinds = self.types.score(items, X, top_k)
         results = []
         for row, item in enumerate(items):
             n = int(n_posts[row])
             scores = {name: round(float(probs[name][row]), 6) for name in self.classes}
             label = decide_label(scores, self.thresholds_for(n))
+            evidence = summary(item, self.needed)
+            if label == HUMAN_LABEL and evidence["share"] < MIN_EVIDENCE:
+                label = UNKNOWN_LABEL  # absent fields are unknown: too little was carried to say human
             expl = {
                 head["name"]: explain(
                     head,
@@ -188,7 +182,12 @@ class Scorer:
                     "scores": scores,
                     "label": label,
                     "explanations": expl,
-                    "warnings": warnings_for(item) + [w for w in held if w] + abstained,
+                    "bot_types": kinds[row],
+                    "evidence": evidence,
+                    "warnings": warnings_for(item)
+                    + [w for w in held if w]
+                    + abstained
+                    + ([reasons.unknown_warning(evidence["share"], MIN_EVIDENCE)] if label == UNKNOWN_LABEL else []),
                 }
             )
         return results
@@ -203,12 +202,3 @@ class Scorer:
                 math.inf if n_posts < spec.label_min_posts else float(band_of(head, n_posts)["threshold"])
             )
         return out
-
-
-def _explainer(head: Mapping[str, Any]) -> TreeExplainer | None:
-    """The head's vectorised TreeSHAP, or None (LightGBM's own pred_contrib) for trees it does not support."""
-    try:
-        return TreeExplainer(head["booster"])
-    except UnsupportedTree as exc:
-        log.warning("head %s explained by LightGBM's pred_contrib: %s", head["name"], exc)
-        return None

@@ -118,3 +118,71 @@ def bot_probability(forest: Any, X: np.ndarray) -> np.ndarray:
     """The forest's bot probability for each row (class order read from the forest)."""
     column = list(forest.classes_).index(1)
     return np.asarray(forest.predict_proba(X)[:, column])
+
+
+# The tuned forest's grid: BotometerLite's forest with three times the trees, its leaf size and split
+# features chosen by cross-validation, each dataset weighing the same or not.
+TUNED_TREES = 300
+TUNED_GRID = tuple(
+    {"min_samples_leaf": leaf, "max_features": features, "per_dataset": weighted}
+    for leaf in (1, 3, 5)
+    for features in ("sqrt", 0.5)
+    for weighted in (False, True)
+)
+
+
+def fit_tuned(
+    X: np.ndarray, y: np.ndarray, datasets: Sequence[str], seed: int = 0, n_jobs: int = 2
+) -> tuple[Any, dict[str, Any]]:
+    """A tuned profile forest: 300 trees, its settings chosen by 3-fold cross-validation (ROC AUC) on the rows.
+
+    The ``verified`` column is blanked: the bot head may not read it (the Bot Repository's verified humans
+    differ from every bot set by it alone), and so neither may the forest it is compared with.
+
+    Returns:
+        The forest refitted on every row with the chosen settings, and those settings.
+    """
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    X = without_verified(X)
+    names = np.asarray(datasets)
+    weights = _dataset_weights(names, y)
+    best, chosen = -1.0, TUNED_GRID[0]
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y))
+    for settings in TUNED_GRID:
+        aucs = []
+        for train_rows, test_rows in folds:
+            forest = RandomForestClassifier(
+                n_estimators=100,
+                min_samples_leaf=settings["min_samples_leaf"],
+                max_features=settings["max_features"],
+                random_state=seed,
+                n_jobs=n_jobs,
+            ).fit(X[train_rows], y[train_rows], sample_weight=weights[train_rows] if settings["per_dataset"] else None)
+            aucs.append(roc_auc_score(y[test_rows], forest.predict_proba(X[test_rows])[:, 1]))
+        if float(np.mean(aucs)) > best:
+            best, chosen = float(np.mean(aucs)), settings
+    forest = RandomForestClassifier(
+        n_estimators=TUNED_TREES,
+        min_samples_leaf=chosen["min_samples_leaf"],
+        max_features=chosen["max_features"],
+        random_state=seed,
+        n_jobs=n_jobs,
+    ).fit(X, y, sample_weight=weights if chosen["per_dataset"] else None)
+    return forest, {**chosen, "cv_auc": best}
+
+
+def without_verified(X: np.ndarray) -> np.ndarray:
+    """Profile rows with the ``verified`` column blanked (-1)."""
+    out = X.copy()
+    out[:, FEATURE_NAMES.index("verified")] = MISSING
+    return out
+
+
+def _dataset_weights(names: np.ndarray, y: np.ndarray) -> np.ndarray:
+    cells = [(name, int(t)) for name, t in zip(names.tolist(), y.tolist())]
+    counts = Counter(cells)
+    w = np.array([1.0 / counts[c] for c in cells])
+    return w * (len(w) / w.sum())

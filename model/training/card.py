@@ -42,20 +42,23 @@ def save_model(
     out_card: Path,
     version: str = MODEL_VERSION,
     signing_key: Path | None = None,
+    types: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Writes the artifact, then the card that records its sha256, then the card's signature.
 
     Args:
+        types: The trained bot types (``model.training.train.fit_types``).
         signing_key: The ed25519 private key (``model.signing``); without it the card is left unsigned
             and the service refuses it until it is signed.
     """
     import joblib
 
     artifact = {
-        "format": 1,
+        "format": 2,
         "version": version,
         "feature_names": list(FEATURE_NAMES),
         "heads": heads,
+        "types": types or [],
         "reference": reference,
     }
     out_artifact.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from model.scoring import calibrate
 from model.scoring.calibration import calibrate_rows
 from model.training import datasets, metrics
 from model.training.examples import Example, missingness_matched
-from model.training.recipes import BY_HEAD
+from model.training.recipes import recipe
 
 SEED = 20261122
 TARGET_FPR = 0.01
@@ -51,17 +51,17 @@ Log = Callable[[str], None]
 
 def excluded_features(name: str) -> dict[str, str]:
     """Features a head may not use, with the confound that rules each out (its recipe)."""
-    return BY_HEAD[name].excluded()
+    return recipe(name).excluded()
 
 
 def head_features(name: str) -> list[str]:
     """Feature names a head uses, in canonical order."""
-    return BY_HEAD[name].features(FEATURE_NAMES)
+    return recipe(name).features(FEATURE_NAMES)
 
 
 def head_rows(name: str, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     """Which examples a head trains and is evaluated on, and its binary target (its recipe)."""
-    return BY_HEAD[name].labels(examples)
+    return recipe(name).labels(examples)
 
 
 def balanced_weights(examples: Sequence[Example], y: np.ndarray) -> np.ndarray:
@@ -148,7 +148,12 @@ def calibrated(head: str, raw: np.ndarray, y: np.ndarray, examples: Sequence[Exa
     timelines are what thin accounts look like), under ``bands``; its ``calibration`` and
     ``threshold`` are its fullest band's. Other heads get one of each (:func:`calibrate_and_threshold`).
     """
-    lows = BY_NAME[head].bands
+    # Dropout copies teach the trees that absent fields say nothing; they are no accounts to calibrate on.
+    kept = np.array([e.variant != "dropout" for e in examples], dtype=bool)
+    if not kept.all():
+        examples = [e for e, k in zip(examples, kept) if k]
+        raw, y = raw[kept], y[kept]
+    lows = BY_NAME[head].bands if head in BY_NAME else ()
     if not lows:
         calibration, threshold = calibrate_and_threshold(head, raw, y, examples)
         return {"calibration": calibration, "threshold": threshold}
@@ -195,7 +200,7 @@ def training_matrix(
     name: str, examples: Sequence[Example], y: np.ndarray, X: np.ndarray, rng: np.random.Generator, n_jobs: int
 ) -> np.ndarray:
     """Train-side features of a head, missingness-matched between its classes where dumps differ."""
-    matching = BY_HEAD[name].matching
+    matching = recipe(name).matching
     if matching is None:
         return X
     return missingness_matched(examples, y, X, rng, within_dataset=matching == "within_dataset", n_jobs=n_jobs)
@@ -226,9 +231,8 @@ def select_params(
                 num_boost_round=max(ROUND_GRID),
             )
             for rounds in ROUND_GRID:
-                aucs[rounds].append(
-                    roc_auc_score(y[va], booster.predict(X[va], num_iteration=rounds), sample_weight=w[va])
-                )
+                raw = booster.predict(X[va], num_iteration=rounds, raw_score=True)
+                aucs[rounds].append(roc_auc_score(y[va], raw, sample_weight=w[va]))
         for rounds in ROUND_GRID:
             results.append({**shape, "rounds": rounds, "cv_auc": float(np.mean(aucs[rounds]))})
     best_auc = max(r["cv_auc"] for r in results)
@@ -274,7 +278,7 @@ def fit_head(
     w = balanced_weights(ex_tr, y[train_rows])
     cv: list[dict[str, Any]] = []
     # Directions the field knows (the head's recipe): part of the parameters, so CV and the card record them.
-    directions = BY_HEAD[head].constraints(feats) if monotone else []
+    directions = recipe(head).constraints(feats) if monotone else []
     constraints = {"monotone_constraints": directions} if any(directions) else {}
     if tune:
         groups = [f"{e.dataset}:{e.key}" for e in ex_tr]
@@ -285,11 +289,11 @@ def fit_head(
         lgb.Dataset(X_tr, label=y[train_rows], weight=w, feature_name=feats),
         num_boost_round=rounds,
     )
-    raw_ca = np.asarray(booster.predict(X[calib_rows][:, cols], raw_score=True))
+    fitted: dict[str, Any] = {"booster": booster, "features": feats}
+    raw_ca = head_raw(fitted, X[calib_rows])
     return {
         "name": head,
-        "booster": booster,
-        "features": feats,
+        **fitted,
         **calibrated(head, raw_ca, y[calib_rows], [examples[int(i)] for i in calib_rows]),
         "params": params,
         "rounds": rounds,
@@ -297,11 +301,15 @@ def fit_head(
     }
 
 
+def head_raw(head: dict[str, Any], X: np.ndarray) -> np.ndarray:
+    """A fitted head's raw score on full feature rows."""
+    return np.asarray(head["booster"].predict(X[:, [FEATURE_NAMES.index(f) for f in head["features"]]], raw_score=True))
+
+
 def head_probabilities(head: dict[str, Any], X: np.ndarray, examples: Sequence[Example]) -> np.ndarray:
     """Calibrated probabilities of a fitted head on the examples' full feature rows (each in its band of evidence)."""
-    cols = [FEATURE_NAMES.index(f) for f in head["features"]]
     n_posts = np.array([len(e.item.posts) for e in examples])
-    return calibrate_rows(head, head["booster"].predict(X[:, cols], raw_score=True), n_posts)
+    return calibrate_rows(head, head_raw(head, X), n_posts)
 
 
 def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequence[Example]) -> dict[str, Any]:
@@ -317,8 +325,8 @@ def split_metrics(head: str, probs: np.ndarray, y: np.ndarray, examples: Sequenc
     for name in sorted({e.dataset for e in examples}):
         in_ds = np.array([e.dataset == name for e in examples]) & full
         # A head whose positives come from one source: compare all test positives with this dataset's negatives.
-        sel = in_ds | (full & (y == 1)) if BY_HEAD[head].positives_pooled else in_ds
-        if not BY_HEAD[head].positives_pooled and sel.any() and y[sel].min() == y[sel].max():
+        sel = in_ds | (full & (y == 1)) if recipe(head).positives_pooled else in_ds
+        if not recipe(head).positives_pooled and sel.any() and y[sel].min() == y[sel].max():
             # A source of one class (porn bots, verified humans): against the other class of every source.
             sel = sel | (full & (y != y[sel][0]))
         if 0 < y[sel].sum() < sel.sum():

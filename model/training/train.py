@@ -20,11 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from model.heads import HEAD_NAMES
+from model.heads import HEAD_NAMES, TRAINED_TYPES
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, Scorer, sha256_file
-from model.training import datasets, paths
+from model.training import datasets, metrics, paths
 from model.training.card import MODEL_VERSION, save_model, versions, write_card
-from model.training.examples import Example, base_examples, feature_matrix, hijack_examples, variants
+from model.training.examples import (
+    Example,
+    base_examples,
+    dropout_variants,
+    feature_matrix,
+    hijack_examples,
+    variants,
+)
 from model.training.fit import (
     BASE_PARAMS,
     ROUND_GRID,
@@ -115,6 +122,57 @@ def fit_heads(
     return heads, card_heads
 
 
+def fit_types(
+    examples: Sequence[Example], X: np.ndarray, n_jobs: int = 2, tune: bool = True, log: Log = print
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Trains and calibrates one head per trained bot type (``model.heads.TRAINED_TYPES``) on bots only, and
+    tests each on its type's test bots against the other types' test bots.
+
+    Returns:
+        The types as stored in the artifact, and their model-card entries.
+    """
+    rng = np.random.default_rng(SEED)
+    split = np.array([e.split for e in examples])
+    types, card_types = [], []
+    for name in TRAINED_TYPES:
+        mask, y = head_rows(name, examples)
+        fitted = fit_head(
+            name,
+            examples,
+            X,
+            np.flatnonzero(mask & (split == "train")),
+            np.flatnonzero(mask & (split == "calib")),
+            rng,
+            n_jobs=n_jobs,
+            tune=tune,
+            rounds=100,
+            log=lambda *_: None,
+        )
+        te = np.flatnonzero(mask & (split == "test"))
+        full = np.array([examples[int(i)].variant == "full" for i in te], dtype=bool)
+        probs = head_probabilities(fitted, X[te], [examples[int(i)] for i in te])
+        result = metrics.summary(y[te][full], probs[full])
+        log(
+            f"[type {name}] test ROC AUC against the other types {result['roc_auc']:.4f} "
+            f"(n={result['n']}, {result['positives']} of the type)"
+        )
+        cv, params, n_rounds = fitted.pop("cv"), fitted.pop("params"), fitted.pop("rounds")
+        fitted.pop("threshold", None)
+        types.append(fitted)
+        card_types.append(
+            {
+                "name": name,
+                "features": fitted["features"],
+                "calibration": fitted["calibration"]["method"],
+                "params": params,
+                "num_boost_round": n_rounds,
+                "cv": cv,
+                "test_metrics": result,
+            }
+        )
+    return types, card_types
+
+
 def prepare_examples(data_dir: Path | None, n_jobs: int = 2, log: Log = print) -> tuple[list[Example], np.ndarray]:
     """Loads the real data and builds every example (variants and splices) with its features."""
     started = time.time()
@@ -122,7 +180,7 @@ def prepare_examples(data_dir: Path | None, n_jobs: int = 2, log: Log = print) -
     accounts = datasets.load_all(data_dir)
     log(f"loaded {len(accounts)} accounts in {time.time() - started:.0f}s")
     base = base_examples(accounts)
-    examples = base + variants(base, rng) + hijack_examples(base, rng)
+    examples = base + variants(base, rng) + hijack_examples(base, rng) + dropout_variants(base, rng)
     log(f"{len(examples)} examples {dict(Counter(e.variant for e in examples))}")
     X = feature_matrix(examples, n_jobs=n_jobs)
     log(f"features in {time.time() - started:.0f}s")
@@ -137,7 +195,8 @@ def data_summary(examples: Sequence[Example]) -> dict[str, Any]:
         "accounts": [
             {"dataset": d, "label": label, "split": s, "accounts": n} for (d, label, s), n in sorted(summary.items())
         ],
-        "augmentation": "each account also as its newest k posts (k in 1,5,20,50,200) and profile-only; "
+        "augmentation": "each account also as its newest k posts (k in 1,5,20,50,200), profile-only, and "
+        "for a fifth of them profile-only with each profile field dropped at random (p=0.5, both classes alike); "
         "hijacked = semi-synthetic splices of a genuine history, a silence and another account's posts; "
         "train-side missingness matching between classes (bot: within each dataset; troll: overall)",
         "sources": sorted(datasets.LOADERS),
@@ -165,10 +224,12 @@ def train(
     started = time.time()
     examples, X = prepare_examples(data_dir, n_jobs, log)
     heads, card_heads = fit_heads(examples, X, n_jobs=n_jobs, log=log, monotone=monotone)
+    types, card_types = fit_types(examples, X, n_jobs=n_jobs, log=log)
     card = save_model(
         heads,
         {
             "heads": card_heads,
+            "bot_types": card_types,
             "training_data": data_summary(examples),
             "training": {
                 "base_params": BASE_PARAMS,
@@ -183,6 +244,7 @@ def train(
         out_card,
         version=version,
         signing_key=signing_key,
+        types=types,
     )
     log(f"wrote {out_artifact} ({card['artifact']['sha256'][:12]}) and {out_card} in {time.time() - started:.0f}s")
     return card
@@ -213,7 +275,7 @@ def recalibrate(
         kept = {k: v for k, v in head.items() if k not in ("columns", "explainer")}
         mask, y = head_rows(name, examples)
         ca, te = np.flatnonzero(mask & (split == "calib")), np.flatnonzero(mask & (split == "test"))
-        raw = np.asarray(head["booster"].predict(X[ca][:, head["columns"]], raw_score=True))
+        raw = Scorer.raw(head, X[ca])
         kept.pop("bands", None)
         kept.update(calibrated(name, raw, y[ca], [examples[int(i)] for i in ca]))
         heads.append(kept)
