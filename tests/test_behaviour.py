@@ -34,7 +34,7 @@ def shipped() -> Any:
 
 
 def _known(reason: str) -> Any:
-    return pytest.mark.xfail(strict=True, reason=f"model 1.4.0: {reason}")
+    return pytest.mark.xfail(strict=True, reason=f"model 1.5.0: {reason}")
 
 
 @pytest.mark.parametrize(

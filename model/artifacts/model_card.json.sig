@@ -1,1 +1,1 @@
-RHkvQ0hw/yDdilDLtgkpLHooyzHvyFTISVfFPQzb6xS/Wqbg8lLmk8Lf1voJ2Yq7uuaLJWb/FLPtKYBhcrp9Dw==
+gruqf0+Dt08uV7Rnwu3hhAtEwe2AO5zOMmT+xWxOx/8i83nO4mU+HgptaFooRrKiqGCUHzjsc3aYrlMgxxlCAA==

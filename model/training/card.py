@@ -16,7 +16,7 @@ from model.features import FEATURE_NAMES, FEATURES
 from model.scoring import sha256_file
 
 # The version a training run writes (``--version`` overrides it).
-MODEL_VERSION = "1.4.0"
+MODEL_VERSION = "1.5.0"
 
 
 def versions() -> dict[str, str]:
