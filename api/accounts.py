@@ -10,7 +10,7 @@ from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api import observability, schemas, storage
+from api import labeler, observability, schemas, storage
 from api.access import costs
 from api.requests import json_body, once_per_request
 from api.responses import SECURITY, json_response, problems
@@ -93,7 +93,11 @@ class AccountView(MethodView):
         known_platform(store, platform)
         # The deletion is recorded with this time: every worker and instance drops what it holds of the
         # account from before it, so nothing acknowledged before the DELETE lands after it.
-        return json_response(store.delete(platform, account, time.time()))
+        try:
+            removed = store.delete(platform, account, time.time())
+        finally:
+            labeler.follow(platform, [account])  # negates its labels, whatever was stored
+        return json_response(removed)
 
 
 @blp.route("/v1/accounts/lookup")
@@ -152,6 +156,7 @@ class FeedbackView(MethodView):
             time.time(),
             key.id if key else None,
         )
+        labeler.follow(body["platform"], [body["account_id"]])
         given, had = stored["label"], stored["stored_label"]
         observability.FEEDBACK.labels(given, had or "none").inc()
         if had is not None and had != given:

@@ -14,7 +14,19 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import access, accounts, coordination, documents, observability, page, resources, storage, views
+from api import (
+    access,
+    accounts,
+    coordination,
+    documents,
+    labeler,
+    observability,
+    page,
+    resources,
+    storage,
+    views,
+    webhooks,
+)
 from api.config import ENV_PREFIX, Config
 from api.errors import handle_exception
 from api.requests import EXTENSION
@@ -87,8 +99,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     api.register_blueprint(views.blp)
     api.register_blueprint(accounts.blp)
     api.register_blueprint(coordination.blp)
+    api.register_blueprint(labeler.blp)
+    api.register_blueprint(webhooks.blp)
     page.init_app(app)
     storage.init_app(app)
+    labeler.init_app(app)
+    webhooks.init_app(app)
     app.register_error_handler(Exception, handle_exception)
     observability.init_app(app, scorer.version if scorer else None)
     access.init_app(app)

@@ -55,13 +55,28 @@ class Config:
     # down or too far behind never fails a score (the result says it was not stored).
     STORE_ENABLED: bool = STORE.enabled
     STORE_URL: str | None = STORE.url
-    # Folder of the embedded store (kept across restarts, unlike STATE_DIR): unset = $XDG_DATA_HOME/botlens
-    # or ~/.local/share/botlens.
+    # The instance's data folder: the embedded store and the workers' journals of acknowledged results
+    # (kept across restarts, unlike STATE_DIR): unset = botlens-data in the directory the instance starts in.
     STORE_DIR: str | None = STORE.folder
     # Results older than this many days are deleted by `botlens store prune` (0 = keep them all).
     STORE_RETENTION_DAYS: float = STORE.retention_days
     # Results a worker may hold unwritten before it stops accepting more (each result says it was not stored).
     STORE_MAX_PENDING: int = STORE.max_pending
+    # Bluesky labeler (AT Protocol): with a DID and a secp256k1 key (`botlens labeler keygen`), the
+    # service publishes signed labels (likely-bot, likely-troll, possibly-hijacked) for the Bluesky
+    # accounts it stores, on the public /xrpc/com.atproto.label.queryLabels and subscribeLabels routes.
+    # LABELER_URL is the public address those routes answer on (the DID document's service endpoint).
+    LABELER_DID: str | None = None
+    LABELER_KEY_FILE: str | None = None
+    LABELER_URL: str | None = None
+    # Open subscribeLabels streams per worker (each holds a thread; more get a 503).
+    LABELER_MAX_SUBSCRIBERS: int = 16
+    # Mastodon admin webhooks (report.created, account.created) at POST /v1/webhooks/mastodon: the
+    # webhook's secret (X-Hub-Signature is checked against it; unset = the route answers 404). With the
+    # server's URL and an admin token (admin:write:reports), each scored report gets a note.
+    MASTODON_WEBHOOK_SECRET: str | None = None
+    MASTODON_URL: str | None = None
+    MASTODON_ADMIN_TOKEN: str | None = None
     # Browser origins allowed to call /v1/* (e.g. "chrome-extension://<id>"); empty = no CORS headers.
     CORS_ORIGINS: list[str] = []
     # Reverse proxies in front (deploy/nginx.conf: 1) whose X-Forwarded-For the app trusts for the

@@ -56,6 +56,17 @@ FEEDBACK = Counter(
 FEEDBACK_DISAGREEMENTS = Counter(
     "botlens_feedback_disagreements_total", "Feedback whose label differs from the stored label of the account."
 )
+WEBHOOKS = Counter(
+    "botlens_webhooks_total",
+    "Webhook deliveries by source, event and outcome (scored, ignored, refused).",
+    ["source", "event", "outcome"],
+)
+REPORT_NOTES = Counter(
+    "botlens_report_notes_total",
+    "Report notes sent back to Mastodon by outcome (posted, unsupported: the server has no notes API, failed).",
+    ["outcome"],
+)
+LABELS_PUBLISHED = Counter("botlens_labels_published_total", "AT Protocol labels and negations published.")
 MODEL_INFO = Gauge("botlens_model_info", "1 for the loaded model version.", ["version"], multiprocess_mode="liveall")
 
 

@@ -28,13 +28,14 @@ _PROBLEMS = {
 }
 
 
-def problems(*statuses: int) -> Any:
-    """Documents the problem+json responses a view can give."""
+def problems(*statuses: int, saying: dict[int, str] | None = None) -> Any:
+    """Documents the problem+json responses a view can give (``saying``: what a status means for this view)."""
 
     def decorate(view: Any) -> Any:
         for status in statuses:
+            description = (saying or {}).get(status, _PROBLEMS[status])
             view = _DOCS.alt_response(
-                status, schema=schemas.ProblemSchema, description=_PROBLEMS[status], content_type=PROBLEM_MIME
+                status, schema=schemas.ProblemSchema, description=description, content_type=PROBLEM_MIME
             )(view)
         return view
 

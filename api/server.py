@@ -23,8 +23,12 @@ for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 bind = os.environ.get("BOTLENS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("BOTLENS_WORKERS", "2"))
-worker_class = os.environ.get("BOTLENS_WORKER_CLASS", "sync")
-threads = int(os.environ.get("BOTLENS_THREADS", "1"))
+# A labeler's label streams are long-lived WebSockets: each holds a thread, so a labeler's workers are
+# threaded (every stream's thread plus a few for requests) unless BOTLENS_WORKER_CLASS says otherwise.
+_LABELER = bool(os.environ.get("BOTLENS_LABELER_DID"))
+_STREAMS = int(os.environ.get("BOTLENS_LABELER_MAX_SUBSCRIBERS", "16"))
+worker_class = os.environ.get("BOTLENS_WORKER_CLASS", "gthread" if _LABELER else "sync")
+threads = int(os.environ.get("BOTLENS_THREADS", str(_STREAMS + 4) if _LABELER else "1"))
 timeout = 60
 graceful_timeout = 30
 keepalive = 5

@@ -1,4 +1,5 @@
-"""The ``botlens`` command: ``serve``, ``score``, ``coordination``, ``keys``, ``train``, ``store``, ``feedback``.
+"""The ``botlens`` command: ``serve``, ``score``, ``coordination``, ``keys``, ``labeler``, ``train``, ``store``,
+``feedback``.
 
 ``botlens score accounts.jsonl -o scores.jsonl`` reads one request per line (or Parquet rows with
 ``account``/``posts``/``observed_at`` columns), scores them in chunks through the same validation
@@ -21,6 +22,7 @@ import orjson
 
 from cli import coordination as coordination_cli
 from cli import keys
+from cli import labeler as labeler_cli
 from cli import store as store_cli
 from model.pipeline import score_slots
 from model.platforms import FORMATS
@@ -220,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     keys.add_parser(sub)
     store_cli.add_parsers(sub)
     coordination_cli.add_parser(sub)
+    labeler_cli.add_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -236,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return train_main(args.args)
     if args.command == "keys":
         return keys.run(args)
+    if args.command == "labeler":
+        return labeler_cli.run(args)
     if args.command in ("store", "feedback"):
         return store_cli.run(args)
     if args.command == "coordination":

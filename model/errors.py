@@ -77,3 +77,23 @@ class StoreUnavailable(BotlensError):
 
 class StoreDisabled(BotlensError):
     """A store action was asked of a service running without a store (STORE_ENABLED off)."""
+
+
+class XrpcInvalidRequest(BotlensError, ValueError):
+    """An AT Protocol (XRPC) request with bad parameters; ``xrpc_error`` is the protocol's error name."""
+
+    def __init__(self, message: str, xrpc_error: str = "InvalidRequest") -> None:
+        super().__init__(message)
+        self.xrpc_error = xrpc_error
+
+
+class WebhookSignatureInvalid(BotlensError):
+    """A webhook delivery whose signature header does not match its body under the shared secret."""
+
+
+class FeatureNotConfigured(BotlensError):
+    """A route of an integration the operator has not configured (the labeler, a webhook receiver)."""
+
+
+class ServerBusy(BotlensError):
+    """The server holds as many long-lived connections (label streams) as it may."""

@@ -153,6 +153,8 @@ class HeadSpec:
         label_min_posts: Below this many posts the score still ranks, but the label never names the head
             (the evidence is thin); a warning says so.
         explained_by: Evidence that explains some features' raising contributions innocently (withdrawn).
+        moderation_label: The label value a moderation service (an AT Protocol labeler) gives an account
+            whose stored label names this head (``model.labeling``).
     """
 
     name: str
@@ -164,6 +166,7 @@ class HeadSpec:
     bands: tuple[int, ...] = ()
     label_min_posts: int = 0
     explained_by: tuple[Explained, ...] = ()
+    moderation_label: str = ""
 
     @property
     def has_rules(self) -> bool:
@@ -179,6 +182,7 @@ HEADS: tuple[HeadSpec, ...] = (
         lifted_by=(AUTOMATED_POSTING, AUTOMATED_AMPLIFICATION),
         # A shift kept in a zone far from the persona's place is people at work: the troll head's to judge.
         held_by=(OPERATOR_SHIFT,),
+        moderation_label="likely-bot",
     ),
     HeadSpec(
         TROLL,
@@ -194,8 +198,13 @@ HEADS: tuple[HeadSpec, ...] = (
         held_by=(AUTOMATED_POSTING, AUTOMATED_AMPLIFICATION),
         lifted_by=(OPERATOR_SHIFT,),
         explained_by=(OWN_ZONE_HOURS,),
+        moderation_label="likely-troll",
     ),
-    HeadSpec(HIJACKED, "Taken-over account: a break from its own history after a silence."),
+    HeadSpec(
+        HIJACKED,
+        "Taken-over account: a break from its own history after a silence.",
+        moderation_label="possibly-hijacked",
+    ),
 )
 HEAD_NAMES = tuple(h.name for h in HEADS)
 

@@ -12,6 +12,7 @@ from typing import Any
 from model.errors import (
     ArtifactError,
     AuthenticationRequired,
+    FeatureNotConfigured,
     InvalidRecordError,
     KeyRevoked,
     MalformedInputError,
@@ -20,18 +21,24 @@ from model.errors import (
     QuotaNeverFits,
     RequestValidationError,
     ScopeRequired,
+    ServerBusy,
     StoreDisabled,
     StoreUnavailable,
     UnsupportedMediaType,
+    WebhookSignatureInvalid,
+    XrpcInvalidRequest,
 )
 
 # Errors -> (status, problem slug, title). The one place statuses are chosen.
 STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
     MalformedInputError: (400, "malformed-json", "Malformed JSON"),
+    XrpcInvalidRequest: (400, "invalid-request", "Invalid Request"),
+    WebhookSignatureInvalid: (401, "bad-signature", "Bad Signature"),
     AuthenticationRequired: (401, "unauthorized", "Unauthorized"),
     KeyRevoked: (403, "forbidden", "Forbidden"),
     ScopeRequired: (403, "forbidden", "Forbidden"),
     NotStored: (404, "not-stored", "Not Stored"),
+    FeatureNotConfigured: (404, "not-configured", "Not Configured"),
     QuotaNeverFits: (429, "too-many-requests", "Too Many Requests"),
     UnsupportedMediaType: (415, "unsupported-media-type", "Unsupported Media Type"),
     RequestValidationError: (422, "validation-error", "Validation Error"),
@@ -40,6 +47,7 @@ STATUS_TABLE: dict[type[Exception], tuple[int, str, str]] = {
     ArtifactError: (503, "model-not-loaded", "Model Not Loaded"),
     StoreDisabled: (503, "store-disabled", "Store Disabled"),
     StoreUnavailable: (503, "store-unavailable", "Store Unavailable"),
+    ServerBusy: (503, "busy", "Busy"),
 }
 INTERNAL = (500, "internal-error", "Internal Server Error")
 
@@ -77,7 +85,12 @@ def problem_for(exc: Exception) -> dict[str, Any]:
     if isinstance(exc, InvalidRecordError) and exc.field:
         errors = {exc.field: [str(exc)]}
     detail = getattr(exc, "detail", None) or str(exc) or title
-    return problem(status, slug, title, detail, errors)
+    body = problem(status, slug, title, detail, errors)
+    xrpc = getattr(exc, "xrpc_error", None)
+    if xrpc:
+        # AT Protocol clients read an XRPC error's name and message from these two members.
+        body["error"], body["message"] = xrpc, detail
+    return body
 
 
 def item_problem(exc: Exception, index: int) -> dict[str, Any]:

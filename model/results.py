@@ -80,3 +80,23 @@ def flat(slot: Mapping[str, Any], account_id: str | None = None) -> dict[str, An
     row["top_reasons"] = [entries[0] for entries in reasons(slot, 1).values() if entries]
     row["explanations"] = orjson.dumps(slot["explanations"]).decode()
     return row
+
+
+def note(slot: Mapping[str, Any], reasons_per_head: int = 3) -> str:
+    """A result in a few lines of plain text, for a moderator's report note.
+
+    The label and every head's score, then the strongest reasons of the head the label names (or of
+    each head, when the label names none), and the result's warnings.
+    """
+    scores = ", ".join(f"{name} {score:.2f}" for name, score in slot["scores"].items())
+    lines = [f"botlens {slot['model_version']}: {slot['label']} ({scores}; {slot['n_posts']} posts read)."]
+    kinds = slot.get("bot_types") or {}
+    if slot["label"] == "bot" and kinds.get("leading"):
+        lines.append(f"Leading bot type: {kinds['leading']} ({kinds['scores'][kinds['leading']]:.2f}).")
+    why = reasons(slot, reasons_per_head)
+    heads = [slot["label"]] if slot["label"] in why else list(why)
+    for head in heads:
+        if why.get(head):
+            lines.append(f"Why ({head}): " + " ".join(why[head]))
+    lines.extend(f"Note: {warning}" for warning in slot.get("warnings") or ())
+    return "\n".join(lines)

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (a test keeps them equal): a store already there needs no
 # Alembic at all, which spares every worker importing it (12 MB each).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 # One advisory lock id for migrations on PostgreSQL, so that workers and instances upgrading at once queue up.
 _PG_MIGRATION_LOCK = 0x626F746C656E73
 # Longest wait for a connection, a statement or a locked SQLite file before the store counts as unavailable.
@@ -109,7 +109,7 @@ def bounded(method: Callable[..., T]) -> Callable[..., T]:
 
 
 @contextlib.contextmanager
-def _unavailable_on_error(action: str) -> Iterator[None]:
+def unavailable_on_error(action: str) -> Iterator[None]:
     try:
         yield
     except (SQLAlchemyError, OSError) as exc:
@@ -189,7 +189,7 @@ class Store:
 
         config = AlembicConfig()
         config.set_main_option("script_location", str(MIGRATIONS))
-        with _unavailable_on_error("be migrated"), self.engine.begin() as connection:
+        with unavailable_on_error("be migrated"), self.engine.begin() as connection:
             with self._migration_lock(connection):
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
@@ -200,7 +200,7 @@ class Store:
         Raises:
             StoreUnavailable: the database cannot be reached.
         """
-        with _unavailable_on_error("be reached"), self.engine.connect() as connection:
+        with unavailable_on_error("be reached"), self.engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
                 return None
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -211,11 +211,11 @@ class Store:
         Raises:
             StoreUnavailable: it does not.
         """
-        with _unavailable_on_error("be reached"), self.engine.connect() as connection:
+        with unavailable_on_error("be reached"), self.engine.connect() as connection:
             connection.execute(select(Result.id).limit(1)).all()
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[Connection]:
+    def _writing(self, exclusive: str | None = None) -> Iterator[Connection]:
         """A write transaction that no deletion can overtake: SQLite's write lock from its start (a deferred
         one that reads first fails at once, not after the busy timeout, when a writer committed meanwhile); on
         PostgreSQL a share lock on the deletions (a deletion waits for the writes begun before it, and the
@@ -223,7 +223,19 @@ class Store:
         with self.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as connection, connection.begin():
             if self.backend == "postgresql":
                 connection.execute(text("LOCK TABLE deletions IN SHARE MODE"))
+                if exclusive:
+                    # One writer of this table at a time: its ids commit in the order they are given.
+                    connection.execute(text(f"LOCK TABLE {exclusive} IN EXCLUSIVE MODE"))
             yield connection
+
+    def writing(self, exclusive: str | None = None) -> contextlib.AbstractContextManager[Connection]:
+        """A write transaction that no deletion can overtake, optionally alone in writing one table
+        (``exclusive``: its ids then commit in order, as a stream's sequence must).
+
+        Raises:
+            StoreUnavailable: the database cannot be reached (on entering).
+        """
+        return self._writing(exclusive)
 
     def write(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Inserts result rows (``store.rows.result_row``) in one transaction; returns how many were inserted.
@@ -237,7 +249,7 @@ class Store:
         """
         if not rows:
             return 0
-        with _unavailable_on_error("write results"), self._writing() as connection:
+        with unavailable_on_error("write results"), self._writing() as connection:
             kept = _not_deleted(connection, rows)
             if not kept:
                 return 0
@@ -274,7 +286,7 @@ class Store:
             NotStored: the account was never scored (or its results were deleted).
             StoreUnavailable: the database cannot be read.
         """
-        with _unavailable_on_error("be read"), self.engine.connect() as connection:
+        with unavailable_on_error("be read"), self.engine.connect() as connection:
             account_id = self._resolve(connection, platform, key)
             if history:
                 query = (
@@ -294,7 +306,7 @@ class Store:
             StoreUnavailable: the database cannot be read.
         """
         found: list[StoredResult | None] = []
-        with _unavailable_on_error("be read"), self.engine.connect() as connection:
+        with unavailable_on_error("be read"), self.engine.connect() as connection:
             for platform, key in items:
                 try:
                     account_id = self._resolve(connection, platform, key)
@@ -312,7 +324,7 @@ class Store:
         Raises:
             StoreUnavailable: the database cannot be read.
         """
-        with _unavailable_on_error("be read"), self.engine.connect() as connection:
+        with unavailable_on_error("be read"), self.engine.connect() as connection:
             for column in (Result.platform, Deletion.platform):
                 if connection.execute(select(column).where(column == platform).limit(1)).first() is not None:
                     return True
@@ -337,7 +349,7 @@ class Store:
         Raises:
             StoreUnavailable: nothing was stored.
         """
-        with _unavailable_on_error("store feedback"), self._writing() as connection:
+        with unavailable_on_error("store feedback"), self._writing() as connection:
             latest = connection.execute(_newest(platform, account_id, Result.label, Result.model_version)).first()
             row = {
                 "platform": platform,
@@ -359,7 +371,7 @@ class Store:
         Raises:
             StoreUnavailable: the database cannot be read.
         """
-        with _unavailable_on_error("be read"), self.engine.connect() as connection:
+        with unavailable_on_error("be read"), self.engine.connect() as connection:
             rows = connection.execution_options(yield_per=1000).execute(
                 select(Feedback).order_by(Feedback.created_at, Feedback.id)
             )
@@ -377,7 +389,7 @@ class Store:
             NotStored: nothing was stored about it (the deletion is recorded all the same).
             StoreUnavailable: nothing was deleted.
         """
-        with _unavailable_on_error("delete"), self._writing() as connection:
+        with unavailable_on_error("delete"), self._writing() as connection:
             connection.execute(
                 insert(Deletion), [{"platform": platform, "account_id": account_id, "deleted_at": utc(now)}]
             )
@@ -398,7 +410,7 @@ class Store:
             StoreUnavailable: nothing was deleted.
         """
         cutoff = utc(now) - timedelta(days=retention_days)
-        with _unavailable_on_error("prune"), self._writing() as connection:
+        with unavailable_on_error("prune"), self._writing() as connection:
             return int(connection.execute(delete(Result).where(Result.scored_at < cutoff)).rowcount)
 
     @bounded
@@ -408,7 +420,7 @@ class Store:
         Raises:
             StoreUnavailable: the database cannot be read.
         """
-        with _unavailable_on_error("be read"), self.engine.connect() as connection:
+        with unavailable_on_error("be read"), self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(Result)).scalar_one())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from model.contract import DEFAULT_LIMITS, PLATFORM_LENGTH
@@ -96,3 +96,19 @@ class Deletion(Base):
     deleted_at: Mapped[datetime] = mapped_column(DateTime())
 
     __table_args__ = (Index(None, "platform", "account_id"),)
+
+
+class Label(Base):
+    """One signed AT Protocol label (or negation) the labeler published; its id is the stream's ``seq``."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    src: Mapped[str] = mapped_column(String(ID_LENGTH))
+    uri: Mapped[str] = mapped_column(String(ID_LENGTH))
+    val: Mapped[str] = mapped_column(String(128))
+    neg: Mapped[bool] = mapped_column(Boolean())
+    cts: Mapped[str] = mapped_column(String(32))
+    sig: Mapped[bytes] = mapped_column(LargeBinary())
+
+    __table_args__ = (Index(None, "uri", "val"),)

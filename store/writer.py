@@ -50,6 +50,7 @@ class WriteBehind:
         up: bool = True,
         on_unsaved: Unsaved | None = None,
         on_written: Callable[[int], None] | None = None,
+        after_write: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.store = store
         self.journal_dir = journal_dir
@@ -59,6 +60,7 @@ class WriteBehind:
         self.retry_seconds = retry_seconds
         self.on_unsaved = on_unsaved
         self.on_written = on_written
+        self.after_write = after_write
         self.up = up
         self._queue: queue.SimpleQueue[tuple[list[dict[str, Any]], int]] = queue.SimpleQueue()
         self._pending = 0
@@ -170,16 +172,22 @@ class WriteBehind:
             self.up = True
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        """Writes rows, retrying while the store is down."""
+        """Writes rows, retrying while the store is down; then tells ``after_write`` (the labeler)."""
         while True:
             try:
                 self.store.write(rows)
-                return
+                break
             except StoreUnavailable as exc:
                 log.error("score store write failed, %d results held for a retry: %s", len(rows), exc)
                 self.up = False
                 time.sleep(self.retry_seconds)
                 self._recover()
+        if self.after_write is not None:
+            try:
+                self.after_write(rows)
+            except Exception:
+                # The results are stored; what follows from them (labels) is caught up by the next sync.
+                log.exception("after writing %d results", len(rows))
 
     def replay(self) -> int:
         """Writes what dead workers left in the journal folder; returns how many rows it found."""

@@ -17,9 +17,11 @@ of the boosted post), ``in_reply_to_id`` -> reply (reply_to: the id and ``in_rep
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from model.errors import InvalidRecordError
 from model.platforms._common import clean, items, native_request, obj, ref, strip_html, texts
 
 # The platform its accounts are stored under.
@@ -158,3 +160,46 @@ def to_native(payload: Mapping[str, Any]) -> dict[str, Any]:
             ("account.id", status["account"].get("id")) if isinstance(status.get("account"), Mapping) else None
         ),
     )
+
+
+# Admin webhook events (Administration > Webhooks) whose object names an account to score: a report
+# (its target account and the statuses reported), or a new or changed account.
+REPORT_EVENTS = ("report.created", "report.updated")
+ACCOUNT_EVENTS = ("account.created", "account.approved", "account.updated")
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """An admin webhook delivery read: the adapter payload to score (None: an event not about an account)."""
+
+    event: str
+    payload: dict[str, Any] | None = None
+    report_id: str | None = None
+
+
+def webhook_event(body: Any) -> WebhookEvent:
+    """Reads an admin webhook delivery: ``{"event", "created_at", "object"}``.
+
+    A report's object is an Admin::Report: its ``target_account`` (an Admin::Account, whose ``account``
+    is the profile) and its ``statuses``; an account event's object is an Admin::Account. Only the
+    profile and the statuses are read (never the e-mail or IP addresses an Admin::Account carries).
+
+    Raises:
+        InvalidRecordError: the delivery is not shaped as Mastodon sends it (the field is named).
+    """
+    delivery = obj(body, "$")
+    event = delivery.get("event")
+    if not isinstance(event, str):
+        raise InvalidRecordError("must be a string naming the event", field="event")
+    if event not in REPORT_EVENTS + ACCOUNT_EVENTS:
+        return WebhookEvent(event)
+    thing = obj(delivery.get("object"), "object")
+    if event in REPORT_EVENTS:
+        target = obj(thing.get("target_account"), "object.target_account")
+        account = obj(target.get("account"), "object.target_account.account")
+        statuses = items(thing.get("statuses"), "object.statuses")
+        report = thing.get("id")
+        payload = {"account": account, "statuses": statuses, "observed_at": delivery.get("created_at")}
+        return WebhookEvent(event, payload, str(report) if report is not None else None)
+    account = obj(thing.get("account"), "object.account")
+    return WebhookEvent(event, {"account": account, "statuses": [], "observed_at": delivery.get("created_at")})
