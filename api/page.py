@@ -48,7 +48,17 @@ class StaticView(MethodView):
         return _secured(send_from_directory(STATIC, name, max_age=MAX_AGE))
 
 
+@public
+class FaviconView(MethodView):
+    """The page's icon, where browsers look for it."""
+
+    def get(self) -> Response:
+        """Serves favicon.ico."""
+        return _secured(send_from_directory(STATIC, "favicon.ico", max_age=MAX_AGE, mimetype="image/x-icon"))
+
+
 blp.add_url_rule("/", view_func=PageView.as_view("index"))
+blp.add_url_rule("/favicon.ico", view_func=FaviconView.as_view("favicon"))
 blp.add_url_rule("/static/<path:name>", view_func=StaticView.as_view("static"))
 
 

@@ -14,14 +14,14 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cli import coordination as coordination_cli
-from cli import keys
+from cli import files, keys
 from cli import labeler as labeler_cli
 from cli import store as store_cli
 from model.pipeline import score_slots
@@ -32,6 +32,8 @@ from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, Sc
 from model.validation import Validator
 
 CHUNK = 256
+# What `botlens score` writes: result objects as JSON lines, or flat rows (model.results.FLAT_COLUMNS).
+OUTPUT_SUFFIXES = (".jsonl", ".parquet")
 # How `botlens serve` starts the service: gunicorn with the settings module inside the package.
 SERVER_SETTINGS = "python:api.server"
 APP = "api.app:create_app()"
@@ -44,34 +46,6 @@ def _arrow_schema() -> Any:
     return pa.schema([(name, types[kind]) for name, kind in FLAT_COLUMNS])
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield number, _Malformed(f"The record is not valid JSON (it breaks off at character {exc.pos + 1}).")
-
-
-def _read_parquet(path: Path) -> Iterator[tuple[int, Any]]:
-    import pyarrow.parquet as pq
-
-    number = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=CHUNK):
-        for row in batch.to_pylist():
-            number += 1
-            yield number, {k: v for k, v in row.items() if v is not None}
-
-
-class _Malformed:
-    """A line that is not JSON: it gets its own problem in the errors file."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
 class _Writer:
     def __init__(self, path: Path) -> None:
         self.parquet = path.suffix == ".parquet"
@@ -79,16 +53,17 @@ class _Writer:
         self._pq_writer: Any = None
         self._handle: Any = None if self.parquet else open(path, "wb")
 
-    def write(self, results: list[dict[str, Any]]) -> None:
+    def write(self, results: list[tuple[int, dict[str, Any]]]) -> None:
+        """Writes (input line, result) pairs: JSON lines hold the result objects, Parquet rows the line too."""
         if not results:
             return
         if not self.parquet:
-            self._handle.write(b"".join(orjson.dumps(r) + b"\n" for r in results))
+            self._handle.write(b"".join(orjson.dumps(r) + b"\n" for _, r in results))
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pylist([flat(r) for r in results], schema=_arrow_schema())
+        table = pa.Table.from_pylist([flat(r, line=n) for n, r in results], schema=_arrow_schema())
         if self._pq_writer is None:
             self._pq_writer = pq.ParquetWriter(self.path, table.schema)
         self._pq_writer.write_table(table)
@@ -140,22 +115,25 @@ def score_file(
 
     scorer = Scorer.load(artifact, card, public_key=public_key)
     validator = Validator.build()
-    reader = _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source)
+    reader = files.read(source, CHUNK)
+    show = None if progress is None else progress
+    # The total (a quick count of the input) gives the progress bar its share done and an ETA.
+    total = files.count(source) if show is not False and (show or sys.stderr.isatty()) else None
     writer = _Writer(output)
     scored = failed = 0
     with (
         open(errors, "wb") as error_file,
-        tqdm(unit=" accounts", disable=(None if progress is None else not progress), file=sys.stderr) as bar,
+        tqdm(total=total, unit=" accounts", disable=(None if show is None else not show), file=sys.stderr) as bar,
     ):
         chunk: list[tuple[int, Any]] = []
 
         def flush() -> None:
             nonlocal scored, failed
-            good = [(n, raw) for n, raw in chunk if not isinstance(raw, _Malformed)]
+            good = [(n, raw) for n, raw in chunk if not isinstance(raw, files.Malformed)]
             refused = [
                 (n, problem(400, "malformed-json", "Malformed JSON", raw.message))
                 for n, raw in chunk
-                if isinstance(raw, _Malformed)
+                if isinstance(raw, files.Malformed)
             ]
             slots = score_slots(
                 scorer,
@@ -170,12 +148,12 @@ def score_file(
             results = []
             for (n, _), slot in zip(good, slots):
                 if "scores" in slot:
-                    results.append(slot)
+                    results.append((n, slot))
                 else:
                     refused.append((n, slot))
             # In line order, whichever way each record failed.
             for n, body in sorted(refused, key=lambda pair: pair[0]):
-                error_file.write(orjson.dumps({"line": n, "problem": body}) + b"\n")
+                files.write_error(error_file, n, body)
             failed += len(refused)
             writer.write(results)
             scored += len(results)
@@ -204,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     score.add_argument("input", type=Path)
     score.add_argument("-o", "--output", type=Path, required=True, help=".jsonl or .parquet")
     score.add_argument("--errors", type=Path, default=None, help="records that failed (default <output>.errors.jsonl)")
+    score.add_argument("--no-progress", action="store_true", help="no progress bar (it shows on a terminal)")
     score.add_argument("--format", default="native", choices=FORMATS)
     score.add_argument("--model", type=Path, default=DEFAULT_ARTIFACT)
     score.add_argument("--card", type=Path, default=DEFAULT_CARD)
@@ -224,6 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     coordination_cli.add_parser(sub)
     labeler_cli.add_parser(sub)
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except files.UsageError as exc:
+        print(f"botlens {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
 
     if args.command == "serve":
         if args.bind:
@@ -244,9 +231,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("store", "feedback"):
         return store_cli.run(args)
     if args.command == "coordination":
-        source = args.input
-        return coordination_cli.run(args, _read_parquet(source) if source.suffix == ".parquet" else _read_jsonl(source))
-    errors = args.errors or args.output.with_name(args.output.name + ".errors.jsonl")
+        files.check_input(args.input)
+        files.check_output(args.output, coordination_cli.OUTPUT_SUFFIXES)
+        return coordination_cli.run(args, files.read(args.input, CHUNK))
+    files.check_input(args.input)
+    files.check_output(args.output, OUTPUT_SUFFIXES)
+    errors = files.errors_path(args.output, args.errors)
     started = time.time()
     store_url = None
     if args.store is not None:
@@ -262,6 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.card,
         public_key=args.public_key,
         store_url=store_url,
+        progress=False if args.no_progress else None,
     )
     pointer = f" (see {errors})" if failed else ""
     print(f"scored {scored}, failed {failed}{pointer}, in {time.time() - started:.1f}s", file=sys.stderr)

@@ -6,8 +6,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from model.coordination import ActionCollector, Coordination, Settings, coordinate
 from model.errors import BotlensError
+from model.platforms import to_native
 from model.records import ScoringInput
 from model.results import result
 from model.scoring import Scorer
@@ -17,6 +20,17 @@ from model.validation import Validator
 SCORE_CHUNK = 32
 # Maps a refused item's error and 0-based index to the object in its slot (``model.problems.item_problem``).
 Problem = Callable[[BotlensError, int], dict[str, Any]]
+
+
+def named_account(fmt: str, raw: Any) -> str | None:
+    """The account id a refused body names, where it can be read (so that its error row says whose it is)."""
+    try:
+        body = orjson.loads(raw) if isinstance(raw, (bytes, str)) else raw
+        account = (body if fmt == "native" else to_native(fmt, body))["account"]
+        found = account["id"]
+    except Exception:
+        return None
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else None
 
 
 def score_slots(

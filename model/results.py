@@ -20,6 +20,8 @@ from model.records import ScoringInput, format_timestamp
 # Flat columns and their types (Spark DDL names; the CLI maps them to Arrow's): one per result field,
 # a score column per head, explanations as JSON text, and the problem of a record that was refused.
 FLAT_COLUMNS: tuple[tuple[str, str], ...] = (
+    # The record's line (JSON lines) or row (Parquet, Spark) in its input, from 1.
+    ("line", "long"),
     ("account_id", "string"),
     ("platform", "string"),
     ("model_version", "string"),
@@ -58,14 +60,16 @@ def reasons(result: Mapping[str, Any], per_head: int) -> dict[str, list[str]]:
     }
 
 
-def flat(slot: Mapping[str, Any], account_id: str | None = None) -> dict[str, Any]:
+def flat(slot: Mapping[str, Any], account_id: str | None = None, line: int | None = None) -> dict[str, Any]:
     """A result or a problem slot as :data:`FLAT_COLUMNS` (a problem fills ``error`` and ``problem``).
 
     Args:
         slot: A :func:`result` object, or the problem object of a refused record.
         account_id: The account a refused record named, where it could be read.
+        line: The record's line or row in its input, from 1.
     """
     row: dict[str, Any] = dict.fromkeys(FLAT_NAMES)
+    row["line"] = line
     if "scores" not in slot:
         row.update(account_id=account_id, error=summary(slot), problem=orjson.dumps(slot).decode())
         return row

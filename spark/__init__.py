@@ -12,9 +12,14 @@ CLI writes to Parquet; a row that could not be scored carries its problem object
 a one-line ``error``. Rows go through the same path as the HTTP batch route (``model.pipeline``:
 the contract's fields, types, timestamps, and the limits passed in, by default the service's).
 
-The executors' Python must have the project's dependencies (pandas and pyarrow among them): point
-``PYSPARK_PYTHON`` at the environment's interpreter (e.g. ``.venv/bin/python``) before starting Spark,
-or the workers fail with ``No module named 'pandas'``.
+Spark needs a Java runtime (17 or newer) on the driver and the executors. The executors' Python must
+have the project and its dependencies: point ``PYSPARK_PYTHON`` (or ``spark.pyspark.python``) at the
+environment's interpreter (e.g. ``.venv/bin/python``) before creating the session; when neither is set,
+:func:`score_dataframe` checks once that the workers can import the project and says so if they cannot.
+
+Each output row carries its input ``line``: the row's position in the input DataFrame from 1 (a line's
+number for one text file). Blank rows are skipped, as ``botlens score`` skips blank lines; a row that
+cannot be scored keeps the account id it names, where it can be read.
 
 Cluster example::
 
@@ -24,7 +29,10 @@ Cluster example::
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,13 +43,46 @@ from model.contract import DEFAULT_LIMITS, Limits
 from model.coordination.actions import actions_of
 from model.coordination.graph import Edges, group_pairs, links
 from model.errors import BotlensError
-from model.pipeline import score_slots
+from model.pipeline import named_account, score_slots
 from model.problems import problem_for
 from model.results import FLAT_COLUMNS, FLAT_NAMES, flat
 from model.scoring import DEFAULT_ARTIFACT, DEFAULT_CARD, DEFAULT_PUBLIC_KEY, Scorer
 from model.validation import Validator
 
 OUTPUT_SCHEMA = ", ".join(f"{name} {kind}" for name, kind in FLAT_COLUMNS)
+# PySpark's own pandas conversions warn under pandas 3 ("The copy keyword is deprecated"); its results
+# are checked by tests/test_spark.py, and the warning says nothing a user can act on.
+_PYSPARK_PANDAS_WARNING = r"The copy keyword is deprecated"
+
+
+def _quiet() -> None:
+    warnings.filterwarnings("ignore", message=_PYSPARK_PANDAS_WARNING, module="pyspark")
+
+
+def _project_importable() -> bool:  # runs on a Spark worker
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) is not None for name in ("msgspec", "lightgbm", "model", "pandas"))
+
+
+def check_workers(spark: Any) -> None:
+    """Checks that Spark's Python workers can import the project, when nothing says which Python they run.
+
+    Raises:
+        RuntimeError: they cannot; the message says how to point them at this environment.
+    """
+    if os.environ.get("PYSPARK_PYTHON") or spark.conf.get("spark.pyspark.python", None):
+        return
+    context = spark.sparkContext
+    try:
+        ok = context.parallelize([0], 1).map(lambda _: _project_importable()).collect() == [True]
+    except Exception:
+        ok = False
+    if not ok:
+        raise RuntimeError(
+            f"Spark's Python workers ({context.pythonExec}) cannot import botlens and its dependencies: "
+            f"set PYSPARK_PYTHON={sys.executable} (or spark.pyspark.python) before creating the session"
+        )
 
 
 @functools.lru_cache(maxsize=4)
@@ -63,15 +104,24 @@ def score_records(
     now: float | None = None,
     limits: Limits = DEFAULT_LIMITS,
     public_key: str = str(DEFAULT_PUBLIC_KEY),
+    lines: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Scores JSON request bodies into flat rows (one per input, in order); a refused row carries its problem."""
+    """Scores JSON request bodies into flat rows (one per input, in order); a refused row carries its problem.
+
+    Args:
+        lines: Each request's line in the input (the rows' ``line``), if known.
+    """
     scorer = _scorer(artifact, card, public_key)
     validator = _validator(limits)
     now = time.time() if now is None else now
     bodies = [(text or "null").encode() for text in requests]
     # A row's position in a pandas batch means nothing to the caller: its problem has no batch index.
     slots = score_slots(scorer, validator, fmt, bodies, now, top_k=5, problem=lambda exc, _index: problem_for(exc))
-    return [flat(slot) for slot in slots]
+    numbers = lines if lines is not None else [None] * len(slots)
+    return [
+        flat(slot, None if "scores" in slot else named_account(fmt, body), line)
+        for slot, body, line in zip(slots, bodies, numbers)
+    ]
 
 
 def score_dataframe(
@@ -95,19 +145,37 @@ def score_dataframe(
     import pandas as pd
     from pyspark.sql import functions as F
 
+    _quiet()
+    check_workers(df.sparkSession)
     if "request" not in df.columns:
         parts = [c for c in ("account", "posts", "observed_at") if c in df.columns]
         df = df.select(F.to_json(F.struct(*parts)).alias("request"))
+    numbered = _numbered(df).where(F.trim(F.coalesce(F.col("request"), F.lit(""))) != "")
     artifact_s, card_s, key_s = str(artifact), str(card), str(public_key)
     columns = list(FLAT_NAMES)
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        _quiet()
         for batch in batches:
-            rows = score_records(batch["request"].tolist(), artifact_s, card_s, fmt, limits=limits, public_key=key_s)
+            rows = score_records(
+                batch["request"].tolist(),
+                artifact_s,
+                card_s,
+                fmt,
+                limits=limits,
+                public_key=key_s,
+                lines=[int(n) for n in batch["line"].tolist()],
+            )
             # Object dtype keeps None as None (null), where pandas would put NaN into array columns.
             yield pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns, dtype=object)
 
-    return df.select("request").mapInPandas(score_batches, schema=OUTPUT_SCHEMA)
+    return numbered.mapInPandas(score_batches, schema=OUTPUT_SCHEMA)
+
+
+def _numbered(df: Any) -> Any:
+    """The ``request`` column with each row's position in the DataFrame from 1 (``line``)."""
+    indexed = df.select("request").rdd.zipWithIndex().map(lambda pair: (pair[1] + 1, pair[0]["request"]))
+    return indexed.toDF("line long, request string")
 
 
 # ---- coordination at cluster scale -------------------------------------------------------------------------------
@@ -142,12 +210,18 @@ def action_records(
 def coordination_actions(df: Any, fmt: str = "native") -> Any:
     """The action table of a DataFrame of requests (``request`` JSON column), with each row's input position."""
     import pandas as pd
+    from pyspark.sql import functions as F
 
+    _quiet()
     columns = [c.split(" ")[0] for c in ACTIONS_SCHEMA.split(", ")]
     indexed = df.select("request").rdd.zipWithIndex().map(lambda pair: (pair[1], pair[0]["request"]))
-    indexed_df = indexed.toDF("position long, request string")
+    # Blank rows are skipped, as the CLI skips blank lines.
+    indexed_df = indexed.toDF("position long, request string").where(
+        F.trim(F.coalesce(F.col("request"), F.lit(""))) != ""
+    )
 
     def extract(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        _quiet()
         for batch in batches:
             rows = action_records(batch["position"].tolist(), batch["request"].tolist(), fmt)
             yield pd.DataFrame([[row.get(c) for c in columns] for row in rows], columns=columns, dtype=object)

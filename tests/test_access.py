@@ -178,6 +178,7 @@ def test_every_route_needs_a_key_unless_declared_public(keyed: tuple[Any, str, s
         "/openapi.yaml",
         "/",
         "/static/<path:name>",
+        "/favicon.ico",
         "/xrpc/com.atproto.label.queryLabels",
         "/xrpc/com.atproto.label.subscribeLabels",
         "/v1/webhooks/mastodon",

@@ -180,3 +180,66 @@ def test_cli_keys_mint_and_revoke_without_warnings(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(keys.read_text())[0]["revoked"] is True
+
+
+def test_cli_usage_errors_are_one_line_with_exit_code_2(
+    tmp_path: Path,
+    small_model: tuple[Path, Path],
+    public_key: Path,
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(_records()))
+    cases = [
+        (_score_args(tmp_path / "missing.jsonl", tmp_path / "o.jsonl", small_model, public_key), "no such input file"),
+        (_score_args(source, tmp_path / "o.csv", small_model, public_key), "must end in .jsonl or .parquet"),
+        (_score_args(source, tmp_path / "nowhere" / "o.jsonl", small_model, public_key), "folder does not exist"),
+        (_score_args(tmp_path, tmp_path / "o.jsonl", small_model, public_key), "not a file"),
+        (["coordination", str(source), "-o", str(tmp_path / "g.jsonl")], "must end in .json"),
+        (["coordination", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "g.json")], "no such input file"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    # Parquet without pyarrow: refused before any work, and no errors file is left behind.
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    assert main(_score_args(source, tmp_path / "o.parquet", small_model, public_key)) == 2
+    assert "needs pyarrow" in capsys.readouterr().err
+    assert not list(tmp_path.glob("o.parquet*"))
+
+
+def test_cli_progress_shows_the_total_and_no_progress_hides_it(
+    tmp_path: Path, small_model: tuple[Path, Path], public_key: Path, capsys: pytest.CaptureFixture
+) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(_records()) + b"\n\n")
+    assert score_file(
+        source,
+        tmp_path / "o.jsonl",
+        tmp_path / "e.jsonl",
+        artifact=small_model[0],
+        card=small_model[1],
+        public_key=public_key,
+        progress=True,
+    ) == (3, 3)
+    bar = capsys.readouterr().err
+    assert "6/6" in bar and "<" in bar  # the total (blank lines not counted) and the time left
+    assert main([*_score_args(source, tmp_path / "o.jsonl", small_model, public_key), "--no-progress"]) == 0
+    assert "6/6" not in capsys.readouterr().err
+    assert main(["coordination", str(source), "-o", str(tmp_path / "g.json"), "--no-progress"]) == 0
+    assert "it/s" not in capsys.readouterr().err and "accounts/s" not in capsys.readouterr().err
+
+
+def test_cli_parquet_output_rows_carry_their_input_line(
+    tmp_path: Path, small_model: tuple[Path, Path], public_key: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(_records()))
+    assert main([*_score_args(source, tmp_path / "o.parquet", small_model, public_key), "--no-progress"]) == 0
+    assert pq.read_table(tmp_path / "o.parquet").column("line").to_pylist() == [1, 5, 7]

@@ -318,10 +318,14 @@ def test_cli_coordination_streams_a_file(tmp_path: Path, capsys: Any) -> None:
     out = tmp_path / "groups.json"
     assert cli_main(["coordination", str(source), "-o", str(out)]) == 0
     result = json.loads(out.read_text())
-    assert len(result["accounts"]) == len(bodies) + 1
-    assert result["accounts"][3]["status"] == 400
+    # Every account read has its slot with its input line; the broken line went to the errors file.
+    assert len(result["accounts"]) == len(bodies)
+    assert [slot["line"] for slot in result["accounts"][2:5]] == [3, 5, 6]
+    (failure,) = [json.loads(line) for line in (tmp_path / "groups.json.errors.jsonl").read_text().splitlines()]
+    assert failure["line"] == 4 and failure["problem"]["status"] == 400
     assert result["groups"][0]["accounts"] == [f"ring-{i}" for i in range(6)]
-    assert "1 failed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "1 failed" in err and "1 group," in err
 
 
 def test_cli_coordination_same_output_in_every_process(tmp_path: Path) -> None:

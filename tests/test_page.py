@@ -33,6 +33,8 @@ def test_page_served_public_with_security_headers(app_factory: Any, tmp_path: Pa
         response = client.get(path)
         assert response.status_code == 200, path
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    icon = client.get("/favicon.ico")
+    assert (icon.status_code, icon.mimetype) == (200, "image/x-icon") and icon.data[:4] == b"\x00\x00\x01\x00"
     assert client.get("/static/../api/__init__.py").status_code == 404
     assert client.get("/static/nothing.js").status_code == 404
     # Nothing is fetched from elsewhere: the page works offline.
@@ -86,6 +88,27 @@ def test_page_scores_a_sample_and_draws_each_explanation(server: Any) -> None:
         assert type_reasons == [f["reason"] for f in expected["bot_types"]["explanation"]["top_features"]]
         assert "null" not in driver.find_element(By.ID, "result-body").text.split()
         screenshot(driver, "page-scored.png")
+
+
+def test_page_scores_the_platform_payload_sample_in_its_format(server: Any) -> None:
+    app, base = server
+    with chromium() as driver:
+        driver.get(base + "/")
+        wait = WebDriverWait(driver, 15)
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#sample option")) > 1)
+        Select(driver.find_element(By.ID, "sample")).select_by_value("mastodon-account.json")
+        wait.until(lambda d: '"statuses"' in d.find_element(By.ID, "body").get_property("value"))
+        assert Select(driver.find_element(By.ID, "format")).first_selected_option.get_attribute("value") == "mastodon"
+        driver.find_element(By.ID, "score-button").click()
+        label = wait.until(expected_conditions.visibility_of_element_located((By.ID, "label")))
+        request = urllib.request.Request(
+            f"{base}/v1/score?format=mastodon",
+            data=(STATIC / "samples" / "mastodon-account.json").read_bytes(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            expected = json.loads(response.read())
+        assert label.text == expected["label"] and expected["account_id"].startswith("109")
 
 
 def test_page_lookup_by_keyboard_after_scoring(server: Any) -> None:

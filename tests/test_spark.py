@@ -44,12 +44,15 @@ def test_spark_scores_equal_service(spark: Any, small_model: tuple[Path, Path], 
     rng = np.random.default_rng(21)
     makers = (synthetic.bot, synthetic.human, synthetic.troll)
     bodies = [makers[i % 3](i, rng, int(rng.integers(0, 60))) for i in range(N_ROWS)]
-    rows = [(json.dumps(b),) for b in bodies] + [("{broken",), (json.dumps({"account": {}}),)]
-    df = spark.createDataFrame(rows, "request string").repartition(4)
+    bad = [("{broken",), (json.dumps({"account": {"id": "named", "followers_count": -1}}),), ("   ",), (None,)]
+    rows = [(json.dumps(b),) for b in bodies] + bad
+    df = spark.createDataFrame(rows, "request string")
     out = score_dataframe(df, artifact=small_model[0], card=small_model[1], public_key=public_key).collect()
-    assert len(out) == N_ROWS + 2
-    errors = [r for r in out if r["error"]]
-    assert len(errors) == 2 and all(r["account_id"] is None for r in errors)
+    assert len(out) == N_ROWS + 2  # blank and null rows are skipped, as the CLI skips blank lines
+    errors = sorted((r for r in out if r["error"]), key=lambda r: r["line"])
+    # A failed row keeps its input line, and the account id it names where it can be read.
+    assert [(r["line"], r["account_id"]) for r in errors] == [(N_ROWS + 1, None), (N_ROWS + 2, "named")]
+    assert sorted(r["line"] for r in out) == list(range(1, N_ROWS + 3))
     by_id = {r["account_id"]: r for r in out if not r["error"]}
     assert len(by_id) == N_ROWS
     for body in bodies[:: N_ROWS // 50]:
@@ -100,3 +103,32 @@ def test_spark_coordination_equals_single_machine(spark: Any) -> None:
     assert (found["labels"] >= 0).tolist() == (single.group_of >= 0).tolist()
     groups_spark = {frozenset(np.flatnonzero(found["labels"] == g)) for g in set(found["labels"]) - {-1}}
     assert groups_spark == {frozenset(g.members) for g in single.groups}
+
+
+def test_spark_workers_without_the_project_get_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spark import check_workers
+
+    class Job:
+        def __init__(self, answer: list[bool]) -> None:
+            self.answer = answer
+
+        def map(self, _: Any) -> Job:
+            return self
+
+        def collect(self) -> list[bool]:
+            return self.answer
+
+    class Session:
+        def __init__(self, answer: list[bool]) -> None:
+            self.conf = type("Conf", (), {"get": staticmethod(lambda key, default=None: default)})()
+            self.sparkContext = type(
+                "Context", (), {"pythonExec": "python3", "parallelize": staticmethod(lambda *_: Job(answer))}
+            )()
+
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    with pytest.raises(RuntimeError, match="PYSPARK_PYTHON=") as caught:
+        check_workers(Session([False]))
+    assert "python3" in str(caught.value) and "msgspec" not in str(caught.value)
+    check_workers(Session([True]))  # workers that can import it pass
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
+    check_workers(Session([False]))  # told which Python: not second-guessed
